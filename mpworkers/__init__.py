@@ -1,0 +1,51 @@
+"""Worker functions and tools for the executable course on Python multiprocessing.
+
+Everything a child process has to run lives in this importable package, so
+that it works with every start method: ``fork`` copies the parent, but
+``spawn`` and ``forkserver`` start a fresh interpreter that finds a function
+by importing its module. A function defined in a notebook cell lives in the
+module ``__main__`` of the kernel, which the child cannot import.
+
+Submodules:
+
+* :mod:`mpworkers.basics` - tiny workers for the first chapters.
+* :mod:`mpworkers.workloads` - CPU-bound, GIL-releasing and waiting tasks.
+* :mod:`mpworkers.machine` - usable cores, timing, a one-line machine summary.
+* :mod:`mpworkers.scripts` - run a program as a script; capture a child's output.
+"""
+
+from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami
+from mpworkers.machine import best_time, gil_enabled, machine_summary, usable_cores
+from mpworkers.scripts import ScriptResult, capture_child_output, run_script
+from mpworkers.workloads import (
+    calibrate_spin,
+    compress_bytes,
+    hash_bytes,
+    spin,
+    spin_for,
+    wait,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ScriptResult",
+    "best_time",
+    "calibrate_spin",
+    "capture_child_output",
+    "compress_bytes",
+    "gil_enabled",
+    "hash_bytes",
+    "machine_summary",
+    "noop",
+    "report_to",
+    "run_script",
+    "spin",
+    "spin_for",
+    "square",
+    "square_to",
+    "usable_cores",
+    "wait",
+    "wait_for",
+    "whoami",
+]

@@ -1,0 +1,146 @@
+"""Run example programs the way a reader runs them: as scripts.
+
+A notebook is not a script. Its ``__name__`` is always ``"__main__"``, and a
+child process started with ``spawn`` or ``forkserver`` cannot import the
+functions defined in its cells. To show a program from the course exactly as
+it behaves in a ``.py`` file, :func:`run_script` writes it to a temporary
+folder and runs it with a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from mpworkers._validate import check_real, check_str
+
+__all__ = ["ScriptResult", "run_script", "CapturedOutput", "capture_child_output"]
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """What a script run produced: its exit code and its two output streams.
+
+    The temporary folder the script ran in is replaced by ``<tmp>`` in both
+    streams, so tracebacks show the same text on every machine.
+    """
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def last_error_line(self) -> str:
+        """The last non-empty line of stderr: for a traceback, the exception line."""
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+def run_script(
+    source: str,
+    *,
+    args: Sequence[str] = (),
+    name: str = "script.py",
+    timeout: float = 60.0,
+) -> ScriptResult:
+    """Write ``source`` to a temporary folder as ``name`` and run it with this Python.
+
+    The script runs in a fresh interpreter of the same environment (so it can
+    import ``mpworkers``), with the temporary folder as its working directory.
+    It gets the platform's default start method, exactly as when a reader
+    runs ``python script.py``. The folder is deleted afterwards.
+
+    Args:
+        source: the program's text; common leading indentation is removed.
+        args: command-line arguments for the script.
+        name: the file name to write, ending in ``.py``.
+        timeout: seconds after which the script is killed and
+            :class:`subprocess.TimeoutExpired` is raised.
+
+    Raises:
+        TypeError: if ``source`` or ``name`` is not a str or ``args`` holds a non-str.
+        ValueError: if ``name`` is not a plain ``.py`` file name or ``timeout`` <= 0.
+    """
+    check_str("source", source)
+    check_str("name", name)
+    if not name.endswith(".py") or os.sep in name or (os.altsep and os.altsep in name):
+        raise ValueError(f"name must be a plain file name ending in .py, got {name!r}")
+    if isinstance(args, str) or not all(isinstance(a, str) for a in args):
+        raise TypeError("args must be a sequence of str")
+    check_real("timeout", timeout, minimum=0.0)
+    if timeout == 0:
+        raise ValueError("timeout must be > 0")
+
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    with tempfile.TemporaryDirectory(prefix="mpcourse-") as folder:
+        path = os.path.join(folder, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(textwrap.dedent(source))
+        proc = subprocess.run(
+            [sys.executable, name, *args],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        real = os.path.realpath(folder)
+
+    def clean(text: str) -> str:
+        return text.replace(real, "<tmp>").replace(folder, "<tmp>")
+
+    return ScriptResult(proc.returncode, clean(proc.stdout), clean(proc.stderr))
+
+
+@dataclass
+class CapturedOutput:
+    """Text that child processes wrote to file descriptors 1 and 2."""
+
+    stdout: str = ""
+    stderr: str = field(default="")
+
+    @property
+    def last_error_line(self) -> str:
+        """The last non-empty line written to stderr."""
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+@contextlib.contextmanager
+def capture_child_output() -> Iterator[CapturedOutput]:
+    """Capture what child processes started inside the block write to stdout and stderr.
+
+    It points file descriptors 1 and 2 of this process at temporary files for
+    the duration of the block; children started with ``fork`` or ``spawn``
+    inherit them, and what they wrote is available on the yielded object once
+    the block ends. Children started by the ``forkserver`` inherit the fork
+    server's descriptors instead, so use an explicit ``fork`` or ``spawn``
+    context with it. Join the children inside the block.
+
+    Python-level output of the parent (``print`` in a notebook cell) is not
+    affected in Jupyter, which routes it through its own streams.
+    """
+    captured = CapturedOutput()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile(mode="w+b") as out, tempfile.TemporaryFile(mode="w+b") as err:
+        saved = os.dup(1), os.dup(2)
+        try:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            yield captured
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+            out.seek(0)
+            err.seek(0)
+            captured.stdout = out.read().decode("utf-8", "replace")
+            captured.stderr = err.read().decode("utf-8", "replace")

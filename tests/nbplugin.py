@@ -1,0 +1,230 @@
+"""Pytest plugin that runs the course's notebooks the way readers get them.
+
+With ``--nbval``, nbval runs every code cell of every notebook in a fresh
+kernel and compares its output with the stored one. This plugin adds:
+
+* ``--mp-start-method=fork|spawn|forkserver``: that start method is made the
+  default in the kernel before the notebook's first cell runs, through an
+  IPython startup file in a temporary ``IPYTHONDIR``. A first test item per
+  notebook (``start method``) checks that the kernel really uses it.
+* a last test item per notebook (``no leaked processes``) that fails, naming
+  each process, if the kernel still has a child process when the notebook
+  ends; it then kills them so they cannot disturb later notebooks. The
+  multiprocessing resource tracker and the fork server live as long as the
+  kernel by design and are not counted.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import tempfile
+import textwrap
+from typing import Any
+
+import psutil
+import pytest
+
+START_METHODS = ("fork", "spawn", "forkserver")
+ENV_VAR = "MPCOURSE_START_METHOD"
+
+# Runs in the kernel before the first cell. Everything is kept inside a
+# function so that no name leaks into the notebook's namespace: a notebook
+# that forgot an import must fail in the tests as it fails for a reader.
+STARTUP_CODE = textwrap.dedent(
+    f"""\
+    def _mpcourse_set_start_method():
+        import multiprocessing
+        import os
+
+        method = os.environ.get({ENV_VAR!r})
+        if method:
+            multiprocessing.set_start_method(method)
+
+
+    _mpcourse_set_start_method()
+    del _mpcourse_set_start_method
+    """
+)
+
+# Processes that a kernel keeps on purpose for as long as it lives.
+KEEP_ALIVE_MARKERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mpcourse", "multiprocessing course notebooks")
+    group.addoption(
+        "--mp-start-method",
+        choices=START_METHODS,
+        default=os.environ.get(ENV_VAR) or None,
+        help="default multiprocessing start method in every notebook kernel "
+        f"(default: ${ENV_VAR}, else the platform's default)",
+    )
+
+
+def _nbval_enabled(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _nbval_enabled(config):
+        return
+    # Kernels inherit this process's environment.
+    ipython_dir = tempfile.mkdtemp(prefix="mpcourse-ipython-")
+    startup = os.path.join(ipython_dir, "profile_default", "startup")
+    os.makedirs(startup)
+    with open(os.path.join(startup, "00-start-method.py"), "w", encoding="utf-8") as f:
+        f.write(STARTUP_CODE)
+    config._mpcourse_ipython_dir = ipython_dir  # type: ignore[attr-defined]
+    os.environ["IPYTHONDIR"] = ipython_dir
+    method = config.option.mp_start_method
+    if method:
+        os.environ[ENV_VAR] = method
+    else:
+        os.environ.pop(ENV_VAR, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    ipython_dir = getattr(config, "_mpcourse_ipython_dir", None)
+    if ipython_dir:
+        shutil.rmtree(ipython_dir, ignore_errors=True)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not _nbval_enabled(config):
+        return None
+    method = config.option.mp_start_method or "the platform's default"
+    return f"notebook kernels start with multiprocessing start method: {method}"
+
+
+def kernel_eval(kernel: Any, expression: str, timeout: float = 30.0) -> str:
+    """Evaluate ``expression`` in a running nbval kernel; return its repr.
+
+    It uses ``user_expressions`` of a silent execute request, which prints
+    nothing and does not count as a cell. nbval ignores the messages of
+    requests it did not send.
+    """
+    msg_id = kernel.kc.execute("", silent=True, store_history=False,
+                               user_expressions={"value": expression})
+    while True:
+        try:
+            reply = kernel.kc.get_shell_msg(timeout=timeout)
+        except queue.Empty:
+            raise RuntimeError(f"the kernel did not answer within {timeout} s") from None
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    result = reply["content"]["user_expressions"]["value"]
+    if result["status"] != "ok":
+        raise RuntimeError(f"{expression} failed in the kernel: {result.get('ename')}: "
+                           f"{result.get('evalue')}")
+    return str(result["data"]["text/plain"])
+
+
+def kernel_pid(kernel: Any) -> int:
+    """Return the process id of an nbval kernel."""
+    pid = getattr(kernel.km.provisioner, "pid", None)
+    if pid is None:
+        raise RuntimeError("cannot find the kernel's process id")
+    return int(pid)
+
+
+def describe(proc: psutil.Process) -> str:
+    try:
+        cmdline = " ".join(proc.cmdline()) or proc.name()
+        status = proc.status()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        cmdline, status = "?", "zombie"
+    except psutil.AccessDenied:
+        cmdline, status = proc.name(), "?"
+    return f"pid {proc.pid} ({status}): {cmdline[:200]}"
+
+
+def leaked_children(pid: int) -> list[psutil.Process]:
+    """Children of ``pid``, at any depth, except those kept alive on purpose."""
+    leaked = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            cmdline = " ".join(child.cmdline())
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            cmdline = ""
+        except psutil.AccessDenied:
+            continue
+        if any(marker in cmdline for marker in KEEP_ALIVE_MARKERS):
+            continue
+        leaked.append(child)
+    return leaked
+
+
+class NotebookCheck(pytest.Item):
+    """A check that runs in the kernel of the notebook it belongs to."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, CheckFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, 0, f"{self.path.name}::{self.name}"
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class StartMethodCheck(NotebookCheck):
+    def runtest(self) -> None:
+        kernel = self.parent.kernel  # type: ignore[union-attr]
+        expected = self.config.option.mp_start_method
+        actual = kernel_eval(
+            kernel, "__import__('multiprocessing').get_start_method(allow_none=True)"
+        ).strip("'\"")
+        if expected and actual != expected:
+            raise CheckFailed(
+                f"{self.path.name}: the kernel's start method is {actual!r}, "
+                f"expected {expected!r}: the IPython startup file did not run"
+            )
+
+
+class LeakCheck(NotebookCheck):
+    def runtest(self) -> None:
+        kernel = self.parent.kernel  # type: ignore[union-attr]
+        if kernel is None or not kernel.is_alive():
+            pytest.skip("the kernel is not running")
+        leaked = leaked_children(kernel_pid(kernel))
+        if not leaked:
+            return
+        lines = [describe(p) for p in leaked]
+        for proc in leaked:  # do not let them disturb the notebooks that follow
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(leaked, timeout=10)
+        raise CheckFailed(
+            f"{self.path.name} left {len(leaked)} child process(es) of the kernel alive "
+            "after its last cell (join or terminate them, or use a with block):\n  "
+            + "\n  ".join(lines)
+        )
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not _nbval_enabled(config):
+        return
+    from nbval.plugin import IPyNbCell
+
+    result: list[pytest.Item] = []
+    previous_parent = None
+    for index, item in enumerate(items):
+        is_cell = isinstance(item, IPyNbCell)
+        if is_cell and item.parent is not previous_parent:
+            result.append(StartMethodCheck.from_parent(item.parent, name="start method"))
+        result.append(item)
+        following = items[index + 1] if index + 1 < len(items) else None
+        if is_cell and (following is None or following.parent is not item.parent):
+            result.append(LeakCheck.from_parent(item.parent, name="no leaked processes"))
+        previous_parent = item.parent if is_cell else None
+    items[:] = result
