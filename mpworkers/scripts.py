@@ -127,6 +127,12 @@ def capture_child_output() -> Iterator[CapturedOutput]:
     affected in Jupyter, which routes it through its own streams.
     """
     captured = CapturedOutput()
+    if os.name == "posix":
+        # Start the resource tracker now if a child would start it inside the
+        # block: it lives as long as this process and must keep the real stderr.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
     sys.stdout.flush()
     sys.stderr.flush()
     with tempfile.TemporaryFile(mode="w+b") as out, tempfile.TemporaryFile(mode="w+b") as err:

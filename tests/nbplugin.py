@@ -165,8 +165,8 @@ class NotebookCheck(pytest.Item):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self) -> tuple[Any, int, str]:
-        return self.path, 0, f"{self.path.name}::{self.name}"
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, self.name
 
 
 class CheckFailed(Exception):
@@ -201,7 +201,6 @@ class LeakCheck(NotebookCheck):
                 proc.kill()
             except psutil.Error:
                 pass
-        psutil.wait_procs(leaked, timeout=10)
         raise CheckFailed(
             f"{self.path.name} left {len(leaked)} child process(es) of the kernel alive "
             "after its last cell (join or terminate them, or use a with block):\n  "

@@ -1,0 +1,117 @@
+"""Tests of the test machinery: bad notebooks must fail, naming the notebook and the cell.
+
+Each test writes a tiny notebook, runs pytest with nbval and tests/nbplugin.py
+on it in a subprocess, and checks the outcome and the message.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SANITIZE = ROOT / "tests" / "sanitize.cfg"
+
+
+def write_notebook(folder: pathlib.Path, name: str, cells: list[tuple[str, str]]) -> pathlib.Path:
+    """A notebook whose code cells have the given sources and stored stdout."""
+    nb = new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"}}
+    for count, (code, stdout) in enumerate(cells, start=1):
+        outputs = [new_output("stream", name="stdout", text=stdout)] if stdout else []
+        nb.cells.append(new_code_cell(code, execution_count=count, outputs=outputs))
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def run_nbval(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.delenv("MPCOURSE_START_METHOD", raising=False)
+
+    pytester.makeini("[pytest]\n")  # keep the inner run out of this repository's config
+
+    def run(*args: str) -> pytest.RunResult:
+        return pytester.runpytest_subprocess(
+            "-p", "tests.nbplugin", "-p", "no:cacheprovider", "--nbval",
+            f"--nbval-sanitize-with={SANITIZE}", "-v", *args,
+        )
+
+    return run
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_a_good_notebook_passes_under_each_start_method(
+    pytester: pytest.Pytester, run_nbval, method: str  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "good.ipynb", [
+        ("import multiprocessing\nprint(multiprocessing.get_start_method())", f"{method}\n"),
+        ("import os\nprint('pid', os.getpid())", "pid 1\n"),  # sanitized
+    ])
+    result = run_nbval("--nbval-current-env", f"--mp-start-method={method}")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines([
+        "*good.ipynb::start method PASSED*",
+        "*good.ipynb::no leaked processes PASSED*",
+    ])
+
+
+def test_a_changed_output_fails_naming_notebook_and_cell(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "changed.ipynb", [("print(1)", "1\n"), ("print(3)", "2\n")])
+    result = run_nbval("--nbval-current-env")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*Cell 1: Cell outputs differ*", "FAILED changed.ipynb::Cell 1*"])
+
+
+def test_a_failing_cell_fails_naming_notebook_and_cell(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "broken.ipynb", [("raise ValueError('boom')", "")])
+    result = run_nbval("--nbval-current-env")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*ValueError*boom*", "FAILED broken.ipynb::Cell 0*"])
+
+
+def test_a_hanging_cell_times_out_naming_notebook_and_cell(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "hangs.ipynb", [("import threading\nthreading.Event().wait()", "")])
+    result = run_nbval("--nbval-current-env", "--nbval-cell-timeout", "2")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*Timeout of 2 seconds exceeded*", "FAILED hangs.ipynb::Cell 0*"])
+
+
+def test_a_missing_kernel_fails_naming_the_notebook(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "nokernel.ipynb", [("print(1)", "1\n")])
+    result = run_nbval("--nbval-kernel-name", "no-such-kernel")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*ERROR*nokernel.ipynb*", "*no-such-kernel*"])
+
+
+def test_a_leaked_process_fails_naming_it(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "leaks.ipynb", [(
+        "import multiprocessing, mpworkers\n"
+        "never = multiprocessing.Event()\n"
+        "child = multiprocessing.Process(target=mpworkers.wait_for, args=(never,))\n"
+        "child.start()",
+        "",
+    )])
+    result = run_nbval("--nbval-current-env", "--mp-start-method=spawn")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*leaks.ipynb::no leaked processes FAILED*",
+        "*leaks.ipynb left 1 child process(es) of the kernel alive*",
+        "*pid * (*)*spawn_main*",
+    ])

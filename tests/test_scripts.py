@@ -1,0 +1,79 @@
+"""Unit tests for mpworkers.scripts."""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+
+import pytest
+
+import mpworkers
+from mpworkers import scripts
+
+
+def test_run_script_captures_output_and_return_code() -> None:
+    result = scripts.run_script(
+        """
+        import sys
+        print("out", sys.argv[1:])
+        print("err", file=sys.stderr)
+        sys.exit(3)
+        """,
+        args=["a", "b"],
+    )
+    assert result.returncode == 3
+    assert result.stdout == "out ['a', 'b']\n"
+    assert result.stderr == "err\n"
+
+
+def test_run_script_hides_its_temporary_folder_and_imports_mpworkers() -> None:
+    result = scripts.run_script(
+        "import os, mpworkers\nprint(os.getcwd())\nprint(mpworkers.square(3))\nraise ValueError('x')"
+    )
+    assert result.stdout == "<tmp>\n9\n"
+    assert 'File "<tmp>/script.py", line 4' in result.stderr
+    assert result.last_error_line == "ValueError: x"
+
+
+def test_run_script_guarded_program_with_spawn() -> None:
+    result = scripts.run_script(
+        """
+        import multiprocessing, mpworkers
+        if __name__ == "__main__":
+            with multiprocessing.get_context("spawn").Pool(2) as pool:
+                print(pool.map(mpworkers.square, [1, 2, 3]))
+        """
+    )
+    assert (result.returncode, result.stdout) == (0, "[1, 4, 9]\n")
+
+
+def test_run_script_timeout() -> None:
+    with pytest.raises(subprocess.TimeoutExpired):
+        scripts.run_script("import threading\nthreading.Event().wait()", timeout=1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"source": 1}, TypeError),
+        ({"source": "", "name": "x.txt"}, ValueError),
+        ({"source": "", "name": "a/b.py"}, ValueError),
+        ({"source": "", "args": "abc"}, TypeError),
+        ({"source": "", "args": [1]}, TypeError),
+        ({"source": "", "timeout": 0}, ValueError),
+    ],
+)
+def test_run_script_validates(kwargs: dict[str, object], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        scripts.run_script(**kwargs)  # type: ignore[arg-type]
+
+
+def test_capture_child_output_collects_what_a_spawn_child_writes() -> None:
+    ctx = multiprocessing.get_context("spawn")
+    with scripts.capture_child_output() as captured:
+        child = ctx.Process(target=mpworkers.square, args=("not a number",))
+        child.start()
+        child.join()
+    assert child.exitcode == 1
+    assert captured.last_error_line.startswith("TypeError: x must be a real number")
+    assert captured.stdout == ""
