@@ -37,7 +37,7 @@ class ScriptResult:
 
     @property
     def last_error_line(self) -> str:
-        """The last non-empty line of stderr: for a traceback, the exception line."""
+        """The last non-empty line of stderr (for a traceback, the exception line)."""
         lines = [line for line in self.stderr.splitlines() if line.strip()]
         return lines[-1] if lines else ""
 
