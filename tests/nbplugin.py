@@ -64,7 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _nbval_enabled(config: pytest.Config) -> bool:
-    return bool(getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False))
+    option = config.option
+    return bool(getattr(option, "nbval", False) or getattr(option, "nbval_lax", False))
 
 
 def pytest_configure(config: pytest.Config) -> None:

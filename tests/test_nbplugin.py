@@ -83,7 +83,8 @@ def test_a_failing_cell_fails_naming_notebook_and_cell(
 def test_a_hanging_cell_times_out_naming_notebook_and_cell(
     pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
 ) -> None:
-    write_notebook(pytester.path, "hangs.ipynb", [("import threading\nthreading.Event().wait()", "")])
+    hang = "import threading\nthreading.Event().wait()"
+    write_notebook(pytester.path, "hangs.ipynb", [(hang, "")])
     result = run_nbval("--nbval-current-env", "--nbval-cell-timeout", "2")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*Timeout of 2 seconds exceeded*", "FAILED hangs.ipynb::Cell 0*"])

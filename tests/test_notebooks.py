@@ -124,7 +124,8 @@ class TestNotebook:
 
     def test_exercises_have_executed_solutions(self, path: pathlib.Path) -> None:
         cells = load(path)["cells"]
-        exercises = sum(source(c).count("{exercise}") for c in cells if c["cell_type"] == "markdown")
+        markdown = [source(c) for c in cells if c["cell_type"] == "markdown"]
+        exercises = sum(text.count("{exercise}") for text in markdown)
         assert exercises >= 2, f"{path.name}: needs at least two exercises"
         solutions, inside, code_in_solution = 0, False, 0
         for cell in cells:

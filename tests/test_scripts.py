@@ -28,7 +28,8 @@ def test_run_script_captures_output_and_return_code() -> None:
 
 def test_run_script_hides_its_temporary_folder_and_imports_mpworkers() -> None:
     result = scripts.run_script(
-        "import os, mpworkers\nprint(os.getcwd())\nprint(mpworkers.square(3))\nraise ValueError('x')"
+        "import os, mpworkers\nprint(os.getcwd())\n"
+        "print(mpworkers.square(3))\nraise ValueError('x')"
     )
     assert result.stdout == "<tmp>\n9\n"
     assert 'File "<tmp>/script.py", line 4' in result.stderr

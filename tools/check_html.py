@@ -26,7 +26,8 @@ class ExternalLoads(HTMLParser):
         if attr is None:
             return
         values = dict(attrs)
-        if tag == "link" and values.get("rel") not in ("stylesheet", "preload", "icon", "modulepreload"):
+        loads = ("stylesheet", "preload", "icon", "modulepreload")
+        if tag == "link" and values.get("rel") not in loads:
             return
         url = values.get(attr) or ""
         if url.startswith(("http://", "https://", "//")):
