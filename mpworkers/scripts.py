@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,16 @@ from dataclasses import dataclass, field
 from mpworkers._validate import check_real, check_str
 
 __all__ = ["ScriptResult", "run_script", "CapturedOutput", "capture_child_output"]
+
+# Colour and other terminal escape sequences (Python 3.13+ colours tracebacks
+# when FORCE_COLOR is set, as it is inside a Jupyter kernel).
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Variables that make Python and other tools write colour even to a pipe.
+_FORCE_COLOUR = ("FORCE_COLOR", "CLICOLOR_FORCE", "PYTHON_COLORS")
+
+
+def _plain(text: str) -> str:
+    return _ANSI_ESCAPE.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,8 @@ def run_script(
     The script runs in a fresh interpreter of the same environment (so it can
     import ``mpworkers``), with the temporary folder as its working directory.
     It gets the platform's default start method, exactly as when a reader
-    runs ``python script.py``. The folder is deleted afterwards.
+    runs ``python script.py``, but with colour turned off (``NO_COLOR=1``), so
+    that its output is plain text everywhere. The folder is deleted afterwards.
 
     Args:
         source: the program's text; common leading indentation is removed.
@@ -77,7 +89,8 @@ def run_script(
     if timeout == 0:
         raise ValueError("timeout must be > 0")
 
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = {k: v for k, v in os.environ.items() if k not in _FORCE_COLOUR}
+    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1")
     with tempfile.TemporaryDirectory(prefix="mpcourse-") as folder:
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as f:
@@ -93,7 +106,7 @@ def run_script(
         real = os.path.realpath(folder)
 
     def clean(text: str) -> str:
-        return text.replace(real, "<tmp>").replace(folder, "<tmp>")
+        return _plain(text).replace(real, "<tmp>").replace(folder, "<tmp>")
 
     return ScriptResult(proc.returncode, clean(proc.stdout), clean(proc.stderr))
 
@@ -121,7 +134,8 @@ def capture_child_output() -> Iterator[CapturedOutput]:
     inherit them, and what they wrote is available on the yielded object once
     the block ends. Children started by the ``forkserver`` inherit the fork
     server's descriptors instead, so use an explicit ``fork`` or ``spawn``
-    context with it. Join the children inside the block.
+    context with it. Join the children inside the block. Colour escape
+    sequences are removed from the captured text.
 
     Python-level output of the parent (``print`` in a notebook cell) is not
     affected in Jupyter, which routes it through its own streams.
@@ -148,5 +162,5 @@ def capture_child_output() -> Iterator[CapturedOutput]:
             os.close(saved[1])
             out.seek(0)
             err.seek(0)
-            captured.stdout = out.read().decode("utf-8", "replace")
-            captured.stderr = err.read().decode("utf-8", "replace")
+            captured.stdout = _plain(out.read().decode("utf-8", "replace"))
+            captured.stderr = _plain(err.read().decode("utf-8", "replace"))

@@ -48,6 +48,25 @@ def test_run_script_guarded_program_with_spawn() -> None:
     assert (result.returncode, result.stdout) == (0, "[1, 4, 9]\n")
 
 
+def test_run_script_output_is_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as inside a Jupyter kernel
+    result = scripts.run_script("import os, sys\nprint(os.environ.get('NO_COLOR'))\n1 / 0")
+    assert result.stdout == "1\n"
+    assert "\x1b" not in result.stderr
+    assert result.last_error_line == "ZeroDivisionError: division by zero"
+
+
+def test_capture_child_output_strips_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    ctx = multiprocessing.get_context("spawn")
+    with scripts.capture_child_output() as captured:
+        child = ctx.Process(target=mpworkers.square, args=("x",))
+        child.start()
+        child.join()
+    assert "\x1b" not in captured.stderr
+    assert captured.last_error_line.startswith("TypeError:")
+
+
 def test_run_script_timeout() -> None:
     with pytest.raises(subprocess.TimeoutExpired):
         scripts.run_script("import threading\nthreading.Event().wait()", timeout=1)
