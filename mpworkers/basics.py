@@ -18,6 +18,7 @@ from mpworkers._validate import check_int, check_real, check_str
 
 __all__ = [
     "Putter",
+    "SettableEvent",
     "WaitableEvent",
     "report_to",
     "square",
@@ -38,6 +39,13 @@ class WaitableEvent(Protocol):
     """Anything with a ``wait`` method: a ``multiprocessing.Event``, a ``threading.Event``."""
 
     def wait(self, timeout: float | None = None, /) -> bool: ...
+
+
+class SettableEvent(Protocol):
+    """Anything with a ``set`` method: a ``multiprocessing.Event``, a manager's ``Event``
+    proxy, a ``threading.Event``."""
+
+    def set(self) -> None: ...
 
 
 def _check_putter(queue: Any) -> None:

@@ -18,13 +18,12 @@ For a task that is simply slow, use :func:`mpworkers.wait`.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from mpworkers._validate import check_real
-from mpworkers.basics import WaitableEvent
+from mpworkers.basics import SettableEvent, WaitableEvent
 
 __all__ = [
-    "SettableEvent",
     "divide",
     "fragile_square",
     "pair_when_set",
@@ -33,12 +32,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-class SettableEvent(Protocol):
-    """Anything with a ``set()`` method: a manager's ``Event`` proxy, a ``threading.Event``."""
-
-    def set(self) -> None: ...
 
 
 def fragile_square(x: float) -> float:
