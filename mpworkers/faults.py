@@ -13,7 +13,7 @@ misbehave in a controlled way:
   as ``multiprocessing.Manager().Event()``;
 * :func:`set_event` sets such an event from inside a task.
 
-For a task that is simply slow, use :func:`mpworkers.wait`.
+For a task that is simply slow, use :func:`mpworkers.workloads.wait`.
 """
 
 from __future__ import annotations
