@@ -13,10 +13,12 @@ Submodules:
 * :mod:`mpworkers.machine` - usable cores, timing, a one-line machine summary.
 * :mod:`mpworkers.scripts` - run a program as a script; capture a child's output.
 * :mod:`mpworkers.memory` - a per-process counter: processes do not share memory (chapter 1).
+* :mod:`mpworkers.sharing` - what threads share and processes copy (chapter 2).
 * :mod:`mpworkers.pools` - one task per process, pool initializers, a pickling tracer (chapter 4).
 * :mod:`mpworkers.faults` - workers that fail or wait on purpose (chapter 5).
 * :mod:`mpworkers.ordering` - sending lines in turn, reading printed orders back (chapter 6).
 * :mod:`mpworkers.bench` - the benchmark of chapter 8: ``python -m mpworkers.bench``.
+* :mod:`mpworkers.distributed` - data-local tasks and listening addresses (chapter 9).
 """
 
 from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami

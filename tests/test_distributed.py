@@ -1,0 +1,183 @@
+"""Tests of mpworkers.distributed, and of the loopback-only Dask cluster of chapter 9."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import socket
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import psutil
+import pytest
+
+from mpworkers.distributed import checksum, count_byte, listening_addresses, make_block
+
+# --- make_block ------------------------------------------------------------
+
+
+def test_make_block_has_the_size_and_depends_only_on_the_seed() -> None:
+    assert len(make_block(1000)) == 1000
+    assert make_block(1000, seed=3) == make_block(1000, seed=3)
+    assert make_block(1000, seed=3) != make_block(1000, seed=4)
+    assert make_block(0) == b""
+
+
+@pytest.mark.parametrize("size", ["10", 1.5, True, None])
+def test_make_block_rejects_a_size_that_is_not_an_int(size: Any) -> None:
+    with pytest.raises(TypeError, match="size"):
+        make_block(size)
+
+
+def test_make_block_rejects_negative_arguments() -> None:
+    with pytest.raises(ValueError, match="size"):
+        make_block(-1)
+    with pytest.raises(ValueError, match="seed"):
+        make_block(10, seed=-1)
+
+
+# --- count_byte ------------------------------------------------------------
+
+
+def test_count_byte_counts_and_accepts_any_bytes_like_object() -> None:
+    data = bytes([0, 1, 1, 255, 1])
+    assert count_byte(data, 1) == 3
+    assert count_byte(bytearray(data), 255) == 1
+    assert count_byte(memoryview(data), 7) == 0
+    block = make_block(10_000, seed=2)
+    assert sum(count_byte(block, value) for value in range(256)) == len(block)
+
+
+def test_count_byte_rejects_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="block"):
+        count_byte("abc", 97)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="value"):
+        count_byte(b"abc", "a")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="value"):
+        count_byte(b"abc", 256)
+    with pytest.raises(ValueError, match="value"):
+        count_byte(b"abc", -1)
+
+
+# --- checksum --------------------------------------------------------------
+
+
+def test_checksum_is_the_sha256_hex_digest() -> None:
+    block = make_block(5000, seed=1)
+    assert checksum(block) == hashlib.sha256(block).hexdigest()
+    assert checksum(bytearray(block)) == checksum(block)
+    assert len(checksum(b"")) == 64
+
+
+def test_checksum_rejects_text() -> None:
+    with pytest.raises(TypeError, match="block"):
+        checksum("text")  # type: ignore[arg-type]
+
+
+def test_tasks_pickle_by_reference() -> None:
+    """A child process with any start method finds them by importing the module."""
+    for func in (make_block, count_byte, checksum):
+        payload = pickle.dumps(func)
+        assert b"mpworkers.distributed" in payload
+        assert pickle.loads(payload) is func
+
+
+# --- listening_addresses ---------------------------------------------------
+
+
+def test_listening_addresses_sees_a_listening_socket_until_it_is_closed() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        address = ("127.0.0.1", server.getsockname()[1])
+        assert address in listening_addresses()
+        assert address in listening_addresses(os.getpid())
+    assert address not in listening_addresses()
+
+
+def test_listening_addresses_ignores_sockets_that_do_not_listen() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as bound:
+        bound.bind(("127.0.0.1", 0))
+        assert ("127.0.0.1", bound.getsockname()[1]) not in listening_addresses()
+
+
+def test_listening_addresses_is_sorted() -> None:
+    with contextlib.ExitStack() as stack:
+        for _ in range(3):
+            server = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+        found = listening_addresses()
+        assert found == sorted(found)
+        assert len(found) >= 3
+
+
+@pytest.mark.parametrize("pid", ["1", 1.0, True])
+def test_listening_addresses_rejects_a_pid_that_is_not_an_int(pid: Any) -> None:
+    with pytest.raises(TypeError, match="pid"):
+        listening_addresses(pid)
+
+
+def test_listening_addresses_rejects_a_negative_pid() -> None:
+    with pytest.raises(ValueError, match="pid"):
+        listening_addresses(-1)
+
+
+# --- the cluster of chapter 9 ----------------------------------------------
+
+
+@contextlib.contextmanager
+def loopback_cluster() -> Iterator[Any]:
+    """The LocalCluster of chapter 9, with a Client: loopback only, no dashboard."""
+    distributed = pytest.importorskip("dask.distributed")
+    with tempfile.TemporaryDirectory() as scratch, distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        silence_logs=logging.ERROR,
+        local_directory=scratch,
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def http_status(port: int, path: str) -> int:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_the_chapter_cluster_is_loopback_only_and_leaves_nothing_behind() -> None:
+    before = set(listening_addresses())
+    with loopback_cluster() as client:
+        info = client.scheduler_info()
+        assert http_status(info["services"]["dashboard"], "/health") == 200
+        assert http_status(info["services"]["dashboard"], "/status") == 404, "no dashboard"
+        worker_pids = list(client.run(os.getpid).values())
+        assert len(worker_pids) == 2
+        opened = set(listening_addresses()) - before
+        assert opened, "the scheduler and the nannies listen in this process"
+        for pid in worker_pids:
+            assert psutil.Process(pid).ppid() == os.getpid()
+            opened |= set(listening_addresses(pid))
+        assert {host for host, _ in opened} == {"127.0.0.1"}
+
+        block = client.submit(make_block, 100_000, 5)
+        digest = client.submit(checksum, block)
+        counts = client.gather(client.map(count_byte, [block] * 3, range(3)))
+        assert digest.result() == checksum(make_block(100_000, 5))
+        assert counts == [count_byte(make_block(100_000, 5), v) for v in range(3)]
+    assert set(listening_addresses()) - before == set()
+    for pid in worker_pids:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
