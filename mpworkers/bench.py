@@ -451,7 +451,9 @@ class _ProcessPool(_Runner):
         self.executor.shutdown(wait=True)
 
 
-class _Loky(_Runner):
+class _Loky(_ProcessPool):
+    """loky's reusable executor has the interface of a ``ProcessPoolExecutor``."""
+
     name = "loky"
     library = "loky"
 
@@ -463,13 +465,6 @@ class _Loky(_Runner):
         # loky stops workers idle for `timeout` seconds (default 10); a longer
         # one keeps them between the cells of a long run.
         self.executor = self.mod.get_reusable_executor(max_workers=self.workers, timeout=300)
-
-    def map(self, func: Callable[[Any], Any], args: list[Any], chunking: str | None) -> list[Any]:
-        size = self.chunksize(chunking, len(args)) or 1
-        return list(self.executor.map(func, args, chunksize=size))
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True)
 
 
 class _Joblib(_Runner):
