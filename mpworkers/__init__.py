@@ -17,6 +17,7 @@ Submodules:
 * :mod:`mpworkers.pools` - one task per process, pool initializers, a pickling tracer (chapter 4).
 * :mod:`mpworkers.faults` - workers that fail or wait on purpose (chapter 5).
 * :mod:`mpworkers.ordering` - sending lines in turn, reading printed orders back (chapter 6).
+* :mod:`mpworkers.tracing` - timelines of which worker ran which task, and when (chapter 7).
 * :mod:`mpworkers.bench` - the benchmark of chapter 8: ``python -m mpworkers.bench``.
 * :mod:`mpworkers.distributed` - data-local tasks and listening addresses (chapter 9).
 """
