@@ -53,6 +53,11 @@ def _check_putter(queue: Any) -> None:
         raise TypeError(f"queue must have a put() method, got {type(queue).__name__}")
 
 
+def _check_waitable(event: Any) -> None:
+    if not callable(getattr(event, "wait", None)):
+        raise TypeError(f"event must have a wait() method, got {type(event).__name__}")
+
+
 def noop(x: Any = None) -> Any:
     """Return ``x`` unchanged: a task that costs nothing, to measure pure overhead."""
     return x
@@ -110,8 +115,7 @@ def wait_for(event: WaitableEvent, exit_code: int = 0) -> None:
         TypeError: if ``event`` has no ``wait`` method or ``exit_code`` is not an int.
         ValueError: if ``exit_code`` is not in 0..255.
     """
-    if not callable(getattr(event, "wait", None)):
-        raise TypeError(f"event must have a wait() method, got {type(event).__name__}")
+    _check_waitable(event)
     check_int("exit_code", exit_code, minimum=0)
     if exit_code > 255:
         raise ValueError(f"exit_code must be <= 255, got {exit_code}")

@@ -93,7 +93,7 @@ from typing import Any, ClassVar, TextIO
 
 from mpworkers._validate import check_int, check_real
 from mpworkers.basics import noop
-from mpworkers.machine import gil_enabled, usable_cores
+from mpworkers.machine import best_time, gil_enabled, usable_cores
 from mpworkers.workloads import calibrate_spin, hash_bytes, spin, wait
 
 __all__ = [
@@ -291,11 +291,7 @@ def _task_count(seconds: float, budget: float, workers: int) -> int:
 
 def _hash_rounds(seconds: float) -> int:
     probe = 16
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        hash_bytes(HASH_BUFFER, probe)
-        best = min(best, time.perf_counter() - start)
+    best = best_time(hash_bytes, HASH_BUFFER, probe, repeat=3)
     return max(1, round(probe * seconds / best))
 
 

@@ -18,10 +18,10 @@ For a task that is simply slow, use :func:`mpworkers.workloads.wait`.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mpworkers._validate import check_real
-from mpworkers.basics import SettableEvent, WaitableEvent
+from mpworkers.basics import SettableEvent, WaitableEvent, _check_waitable
 
 __all__ = [
     "divide",
@@ -65,11 +65,6 @@ def divide(a: float, b: float) -> float:
     if b == 0:
         raise ZeroDivisionError(f"divide({a!r}, 0)")
     return a / b
-
-
-def _check_waitable(event: Any) -> None:
-    if not callable(getattr(event, "wait", None)):
-        raise TypeError(f"event must have a wait() method, got {type(event).__name__}")
 
 
 def value_when_set(event: WaitableEvent, value: T, timeout: float | None = None) -> T:
