@@ -10,7 +10,10 @@ Submodules:
 
 * :mod:`mpworkers.basics` - tiny workers for the first chapters.
 * :mod:`mpworkers.workloads` - CPU-bound, GIL-releasing and waiting tasks.
-* :mod:`mpworkers.machine` - usable cores, timing, a one-line machine summary.
+* :mod:`mpworkers.cpus` - the CPUs a process really has: affinity, container quota, override.
+* :mod:`mpworkers.machine` - usable CPUs, timing, a one-line machine summary.
+* :mod:`mpworkers.claims` - timing claims measured in alternation, judged against the CPUs.
+* :mod:`mpworkers.report` - durations and tables printed the same way everywhere.
 * :mod:`mpworkers.scripts` - run a program as a script; capture a child's output.
 * :mod:`mpworkers.memory` - a per-process counter: processes do not share memory (chapter 1).
 * :mod:`mpworkers.sharing` - what threads share and processes copy (chapter 2).
@@ -23,7 +26,15 @@ Submodules:
 """
 
 from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami
-from mpworkers.machine import best_time, gil_enabled, machine_summary, usable_cores
+from mpworkers.cpus import effective_cpus
+from mpworkers.machine import (
+    best_time,
+    default_start_method,
+    gil_enabled,
+    machine_summary,
+    usable_cores,
+)
+from mpworkers.report import Table, format_seconds
 from mpworkers.scripts import ScriptResult, capture_child_output, run_script
 from mpworkers.workloads import (
     calibrate_spin,
@@ -38,10 +49,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ScriptResult",
+    "Table",
     "best_time",
     "calibrate_spin",
     "capture_child_output",
     "compress_bytes",
+    "default_start_method",
+    "effective_cpus",
+    "format_seconds",
     "gil_enabled",
     "hash_bytes",
     "machine_summary",

@@ -94,6 +94,7 @@ from typing import Any, ClassVar, TextIO
 from mpworkers._validate import check_int, check_real
 from mpworkers.basics import noop
 from mpworkers.machine import best_time, gil_enabled, usable_cores
+from mpworkers.report import format_seconds
 from mpworkers.workloads import calibrate_spin, hash_bytes, spin, wait
 
 __all__ = [
@@ -158,32 +159,6 @@ _KINDS = {
     "hash": "CPU-bound in C, releases the GIL",
     "wait": "waits (sleeps), uses no CPU",
 }
-
-
-def format_seconds(seconds: float) -> str:
-    """Return a duration in the course's printed forms: ``'1.23 s'``, ``'12.5 ms'``, ``'45.0 us'``.
-
-    Three significant digits (two below 10 us), in the largest unit that
-    keeps the number at least 1.
-
-    >>> format_seconds(0.0125)
-    '12.5 ms'
-    >>> format_seconds(4.5e-05)
-    '45.0 us'
-
-    Raises:
-        TypeError: if ``seconds`` is not a real number.
-        ValueError: if ``seconds`` is negative or NaN.
-    """
-    value = check_real("seconds", seconds, minimum=0.0)
-    if math.isinf(value):
-        raise ValueError("seconds must be finite")
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if value >= scale or unit == "us":
-            scaled = value / scale
-            digits = 0 if scaled >= 100 else 1 if scaled >= 10 else 2 if unit != "us" else 1
-            return f"{scaled:.{digits}f} {unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def auto_chunksize(tasks: int, workers: int) -> int:

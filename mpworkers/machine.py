@@ -1,14 +1,14 @@
 """What the machine offers, measured rather than assumed.
 
 Every timing claim in the course is made relative to :func:`usable_cores`,
-the number of cores this process may run on, which can be fewer than the
-machine has (a container, a CPU affinity mask, a batch scheduler).
+the number of CPUs this process may really use, which can be fewer than the
+machine shows: an affinity mask, a container's CPU quota, Python's
+``-X cpu_count`` (see :mod:`mpworkers.cpus`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import platform
 import sys
 import time
@@ -16,24 +16,36 @@ from collections.abc import Callable
 from typing import Any
 
 from mpworkers._validate import check_int
+from mpworkers.cpus import effective_cpus
 
-__all__ = ["usable_cores", "machine_summary", "best_time", "gil_enabled"]
+__all__ = ["usable_cores", "machine_summary", "best_time", "gil_enabled", "default_start_method"]
 
 
 def usable_cores() -> int:
-    """Return how many cores this process may use.
+    """Return how many CPUs this process may really use: size pools with it.
 
-    Uses ``os.process_cpu_count()`` (Python 3.13+), else the size of the
-    affinity mask (``os.sched_getaffinity``, Linux), else ``os.cpu_count()``.
-    It is also what ``multiprocessing.Pool()`` and ``ProcessPoolExecutor()``
-    take as their default number of workers on Python 3.13 and newer.
+    It is ``mpworkers.cpus.effective_cpus().count``: the smallest of the
+    visible CPUs, the affinity mask, the container's CPU quota (rounded up)
+    and Python 3.13's ``-X cpu_count``/``PYTHON_CPU_COUNT``. The default
+    number of workers of ``multiprocessing.Pool()`` and
+    ``ProcessPoolExecutor()`` (``os.process_cpu_count()`` from Python 3.13,
+    ``os.cpu_count()`` before) ignores the quota and can be larger.
     """
-    counter: Callable[[], int | None] | None = getattr(os, "process_cpu_count", None)
-    if counter is not None:
-        return counter() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    return effective_cpus().count
+
+
+def default_start_method() -> str:
+    """Return the start method that multiprocessing uses now, without fixing it.
+
+    ``multiprocessing.get_start_method()`` without ``allow_none=True`` fixes
+    the default context, so a later ``set_start_method()`` raises
+    ``RuntimeError: context has already been set``. This function only
+    looks: the method set so far, else the platform's default (the first of
+    ``multiprocessing.get_all_start_methods()``).
+    """
+    return multiprocessing.get_start_method(allow_none=True) or (
+        multiprocessing.get_all_start_methods()[0]
+    )
 
 
 def gil_enabled() -> bool:
@@ -49,19 +61,19 @@ def gil_enabled() -> bool:
 def machine_summary() -> str:
     """Return one line describing what a measurement ran on.
 
-    For example ``'Measured with CPython 3.11.7 on Linux x86_64, 2 usable cores,
-    start method fork, GIL enabled'``. The course's tests replace this line
-    with a placeholder before comparing outputs, since it differs from machine
-    to machine.
+    For example ``'Measured with CPython 3.11.7 on Linux x86_64, 2 visible
+    CPUs, CPU quota 1: 1 usable CPU (set by the CPU quota), start method
+    fork, GIL enabled'``. It changes no state (the start method is read with
+    :func:`default_start_method`). The course's tests replace this line with
+    a placeholder before comparing outputs, since it differs from machine to
+    machine.
     """
     impl = platform.python_implementation()
-    cores = usable_cores()
-    method = multiprocessing.get_start_method()
     gil = "enabled" if gil_enabled() else "disabled"
     return (
         f"Measured with {impl} {platform.python_version()} on {platform.system()} "
-        f"{platform.machine()}, {cores} usable core{'s' if cores != 1 else ''}, "
-        f"start method {method}, GIL {gil}"
+        f"{platform.machine()}, {effective_cpus().describe()}, "
+        f"start method {default_start_method()}, GIL {gil}"
     )
 
 

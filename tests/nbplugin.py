@@ -12,10 +12,18 @@ kernel and compares its output with the stored one. This plugin adds:
   ends; it then kills them so they cannot disturb later notebooks. The
   multiprocessing resource tracker and the fork server live as long as the
   kernel by design and are not counted.
+* strict claims: kernels run with ``MPWORKERS_CLAIMS=strict``, so a timing
+  claim of :mod:`mpworkers.claims` that is not met on a quiet machine with
+  the CPUs it needs raises in its cell (``--mp-claims=report`` runs them as a
+  reader's kernel does, never raising). Every claim's verdict is logged, and
+  the terminal summary counts them per verdict and names those that did not
+  hold; ``--mp-claims-log=PATH`` keeps the log (one JSON object per line).
 """
 
 from __future__ import annotations
 
+import collections
+import json
 import os
 import queue
 import shutil
@@ -28,6 +36,10 @@ import pytest
 
 START_METHODS = ("fork", "spawn", "forkserver")
 ENV_VAR = "MPCOURSE_START_METHOD"
+# Read by mpworkers.claims in the kernels (see its module docstring).
+CLAIMS_MODE_VAR = "MPWORKERS_CLAIMS"
+CLAIMS_LOG_VAR = "MPWORKERS_CLAIMS_LOG"
+CLAIMS_SOURCE_VAR = "MPWORKERS_CLAIMS_SOURCE"
 
 # Runs in the kernel before the first cell. Everything is kept inside a
 # function so that no name leaks into the notebook's namespace: a notebook
@@ -61,6 +73,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="default multiprocessing start method in every notebook kernel "
         f"(default: ${ENV_VAR}, else the platform's default)",
     )
+    group.addoption(
+        "--mp-claims",
+        choices=("strict", "report"),
+        default="strict",
+        help="strict (default): a timing claim not met on a quiet machine fails its cell; "
+        "report: claims only print their verdict, as in a reader's kernel",
+    )
+    group.addoption(
+        "--mp-claims-log",
+        default=None,
+        help="append every claim's verdict to this file (JSON lines)",
+    )
 
 
 def _nbval_enabled(config: pytest.Config) -> bool:
@@ -84,6 +108,36 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[ENV_VAR] = method
     else:
         os.environ.pop(ENV_VAR, None)
+    os.environ[CLAIMS_MODE_VAR] = config.option.mp_claims
+    log = config.option.mp_claims_log or os.path.join(ipython_dir, "claims.jsonl")
+    config._mpcourse_claims_log = os.path.abspath(log)  # type: ignore[attr-defined]
+    os.environ[CLAIMS_LOG_VAR] = config._mpcourse_claims_log  # type: ignore[attr-defined]
+
+
+def read_claims(path: str) -> list[dict[str, Any]]:
+    """The claims logged by the kernels, one dict per claim."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    path = getattr(config, "_mpcourse_claims_log", None)
+    if not path:
+        return
+    records = read_claims(path)
+    counts = collections.Counter(r["verdict"] for r in records)
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())) or "none"
+    terminalreporter.write_sep("-", f"timing claims ({config.option.mp_claims}): {summary}")
+    for r in records:
+        if r["verdict"] != "holds":
+            terminalreporter.write_line(
+                f"  {r['verdict']}: {r['source']}: {r['statement']} "
+                f"(value {r['value']:.3g}; {r['cpus']} CPUs, {r['limited_by']}; "
+                f"others used {r['others_cpus']} CPUs)"
+            )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -177,6 +231,10 @@ class CheckFailed(Exception):
 class StartMethodCheck(NotebookCheck):
     def runtest(self) -> None:
         kernel = self.parent.kernel  # type: ignore[union-attr]
+        # name the notebook in the claims log
+        source = os.path.relpath(str(self.path), str(self.config.rootpath))
+        kernel_eval(kernel, f"__import__('os').environ.__setitem__({CLAIMS_SOURCE_VAR!r}, "
+                            f"{source!r})")
         expected = self.config.option.mp_start_method
         actual = kernel_eval(
             kernel, "__import__('multiprocessing').get_start_method(allow_none=True)"

@@ -1,0 +1,336 @@
+"""How many CPUs this process really has: visible, affinity, quota, override.
+
+``os.cpu_count()`` counts the CPUs the operating system shows, and
+``os.process_cpu_count()`` (Python 3.13+) the ones in this process's affinity
+mask. Neither sees a *CPU quota*: a container started with ``docker run
+--cpus 1``, a Kubernetes CPU limit, or a session on mybinder.org sees every
+core of the host but may use only one CPU's worth of time. A pool sized from
+``os.cpu_count()`` there starts many workers that take turns on one CPU.
+
+:func:`effective_cpus` takes the smallest of
+
+* the visible CPUs,
+* the affinity mask (``os.sched_getaffinity``, Linux),
+* the cgroup CPU quota of this process's own cgroup and its ancestors
+  (cgroup v2 ``cpu.max``, cgroup v1 ``cpu.cfs_quota_us`` and
+  ``cpu.cfs_period_us``), rounded up to whole CPUs,
+* the override of Python 3.13+ (``-X cpu_count=N`` or ``PYTHON_CPU_COUNT=N``),
+
+and says which of them decided. A file that cannot be read or parsed is
+skipped with a note saying why; it never raises.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "CpuBudget",
+    "Quota",
+    "cgroup_cpu_quota",
+    "cpu_count_override",
+    "effective_cpus",
+    "visible_cpus",
+]
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A CPU quota read from a cgroup: ``cpus`` CPUs' worth of time (may be fractional)."""
+
+    cpus: float
+    source: str
+    """The file and values it came from, e.g. ``cpu.max '100000 100000' in /sys/fs/cgroup``."""
+
+
+@dataclass(frozen=True)
+class CpuBudget:
+    """The CPUs this process may use, and where each limit came from.
+
+    ``count`` is what to size a pool with and what the course's claims are
+    judged against. The other fields are the candidates it was chosen from;
+    ``None`` means that limit does not exist here (or could not be read; see
+    ``notes``).
+    """
+
+    count: int
+    """The effective number of CPUs: the smallest of the limits below, at least 1."""
+    visible: int
+    """CPUs the operating system shows (``os.cpu_count()`` without any override)."""
+    affinity: int | None
+    """CPUs in the affinity mask, where the platform has one (Linux)."""
+    quota: float | None
+    """CPUs' worth of time allowed by the cgroup CPU quota, if there is one."""
+    override: int | None
+    """``-X cpu_count`` or ``PYTHON_CPU_COUNT`` on Python 3.13+, if set."""
+    limited_by: str
+    """Which limit decided ``count``: ``"visible CPUs"``,
+    ``"affinity mask"``, ``"CPU quota"`` or ``"CPU count override"``."""
+    notes: tuple[str, ...] = ()
+    """Limits that were looked for and skipped, with the reason."""
+
+    def describe(self) -> str:
+        """One line, e.g. ``'2 visible CPUs, CPU quota 1: 1 usable CPU (set by the CPU quota)'``."""
+        parts = [_cpus(self.visible, "visible CPU")]
+        if self.affinity is not None and self.affinity != self.visible:
+            parts.append(f"affinity {self.affinity}")
+        if self.quota is not None:
+            parts.append(f"CPU quota {self.quota:g}")
+        if self.override is not None:
+            parts.append(f"override {self.override}")
+        why = "" if self.limited_by == "visible CPUs" else f" (set by the {self.limited_by})"
+        return f"{', '.join(parts)}: {_cpus(self.count, 'usable CPU')}{why}"
+
+
+def _cpus(count: float, noun: str) -> str:
+    return f"{count:g} {noun}{'' if count == 1 else 's'}"
+
+
+def visible_cpus() -> int:
+    """Return the number of CPUs the operating system shows, ignoring Python's override.
+
+    From Python 3.13, ``-X cpu_count`` and ``PYTHON_CPU_COUNT`` change what
+    ``os.cpu_count()`` returns; ``psutil.cpu_count()`` still reports the
+    machine's.
+    """
+    try:
+        import psutil
+
+        count = psutil.cpu_count(logical=True)
+    except Exception:  # noqa: BLE001 - psutil missing or unable to read: fall back
+        count = None
+    return int(count or os.cpu_count() or 1)
+
+
+def cpu_count_override(
+    environ: Mapping[str, str] | None = None,
+    xoptions: Mapping[str, object] | None = None,
+    version: tuple[int, int] | None = None,
+) -> tuple[int | None, str]:
+    """Return ``(N, explanation)`` for Python's CPU count override, or ``(None, why not)``.
+
+    ``-X cpu_count=N`` wins over ``PYTHON_CPU_COUNT=N``; the value ``default``
+    means no override. Python reads them from 3.13 on; on older versions a
+    set variable is reported as ignored. The arguments default to this
+    process's environment, ``-X`` options and version (tests pass their own).
+    """
+    environ = os.environ if environ is None else environ
+    xoptions = sys._xoptions if xoptions is None else xoptions
+    version = tuple(sys.version_info[:2]) if version is None else version  # type: ignore[assignment]
+    assert version is not None
+    if "cpu_count" in xoptions:
+        name, raw = "-X cpu_count", str(xoptions["cpu_count"])
+    elif environ.get("PYTHON_CPU_COUNT"):
+        name, raw = "PYTHON_CPU_COUNT", environ["PYTHON_CPU_COUNT"]
+    else:
+        return None, "no override set"
+    if version < (3, 13):
+        return None, f"{name}={raw} is ignored: Python {version[0]}.{version[1]} does not read it"
+    if raw.strip() == "default":
+        return None, f"{name}=default: no override"
+    try:
+        value = int(raw)
+    except ValueError:
+        return None, f"{name}={raw!r} is not a whole number: ignored"
+    if value < 1:
+        return None, f"{name}={value} is below 1: ignored"
+    return value, f"{name}={value}"
+
+
+UNREADABLE = "CPU quota unreadable"
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="ascii", errors="replace").strip()
+
+
+def _cgroup_mounts(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return the (mount root, mount point) pairs of cgroup v2 and of cgroup v1 ``cpu``."""
+    v2: list[tuple[str, str]] = []
+    v1: list[tuple[str, str]] = []
+    for line in _read(root / "proc/self/mountinfo").splitlines():
+        # id parent major:minor root mount-point options [optional...] - fstype source super
+        left, _, right = line.partition(" - ")
+        fields, tail = left.split(), right.split()
+        if len(fields) < 5 or len(tail) < 1:
+            continue
+        fstype = tail[0]
+        if fstype == "cgroup2":
+            v2.append((fields[3], fields[4]))
+        elif fstype == "cgroup" and len(tail) >= 3 and "cpu" in tail[2].split(","):
+            v1.append((fields[3], fields[4]))
+    return v2, v1
+
+
+def _inside(mount_root: str, cgroup_path: str) -> str | None:
+    """Path of ``cgroup_path`` relative to a mount of the hierarchy at ``mount_root``."""
+    mount_root = mount_root.rstrip("/") or "/"
+    if mount_root == "/":
+        return cgroup_path.lstrip("/")
+    if cgroup_path == mount_root or cgroup_path.startswith(mount_root + "/"):
+        return cgroup_path[len(mount_root):].lstrip("/")
+    return None
+
+
+def _levels(root: Path, mount_point: str, relative: str) -> list[Path]:
+    """This cgroup's folder and each ancestor up to the mount point, innermost first."""
+    base = root / mount_point.lstrip("/")
+    parts = [p for p in relative.split("/") if p]
+    return [base.joinpath(*parts[:i]) for i in range(len(parts), -1, -1)]
+
+
+def _v2_quota(folder: Path) -> Quota | None:
+    path = folder / "cpu.max"
+    if not path.exists():
+        return None
+    text = _read(path)
+    fields = text.split()
+    if len(fields) != 2:
+        raise ValueError(f"{path}: expected 'QUOTA PERIOD', got {text!r}")
+    if fields[0] == "max":
+        return None
+    quota, period = int(fields[0]), int(fields[1])
+    if quota <= 0 or period <= 0:
+        raise ValueError(f"{path}: quota and period must be positive, got {text!r}")
+    return Quota(quota / period, f"cpu.max {text!r} in {folder}")
+
+
+def _v1_quota(folder: Path) -> Quota | None:
+    quota_path = folder / "cpu.cfs_quota_us"
+    if not quota_path.exists():
+        return None
+    quota_text, period_text = _read(quota_path), _read(folder / "cpu.cfs_period_us")
+    quota, period = int(quota_text), int(period_text)
+    if quota == -1:
+        return None
+    if quota <= 0 or period <= 0:
+        raise ValueError(
+            f"{folder}: cpu.cfs_quota_us {quota_text!r} and cpu.cfs_period_us "
+            f"{period_text!r} must be positive (or the quota -1)"
+        )
+    return Quota(
+        quota / period,
+        f"cpu.cfs_quota_us {quota} / cpu.cfs_period_us {period} in {folder}",
+    )
+
+
+def cgroup_cpu_quota(root: str | os.PathLike[str] = "/") -> tuple[Quota | None, str]:
+    """Return ``(quota, explanation)`` for this process's cgroup, or ``(None, why not)``.
+
+    It reads ``/proc/self/cgroup`` and ``/proc/self/mountinfo`` to find the
+    process's cgroup in the v2 hierarchy or the v1 ``cpu`` hierarchy, then the
+    quota of that cgroup and of each ancestor visible in the mount: the
+    smallest applies. ``root`` is prepended to every path (tests point it at a
+    fake tree). Unreadable or malformed files give ``None`` and say why.
+    """
+    root = Path(root)
+    try:
+        membership = _read(root / "proc/self/cgroup")
+        v2_mounts, v1_mounts = _cgroup_mounts(root)
+    except OSError as exc:  # no /proc: not Linux, or a sandbox that hides it
+        return None, f"no cgroup information ({type(exc).__name__})"
+    paths_v1: str | None = None
+    path_v2: str | None = None
+    for line in membership.splitlines():
+        fields = line.split(":", 2)
+        if len(fields) != 3:
+            continue
+        hierarchy, controllers, path = fields
+        if hierarchy == "0" and controllers == "":
+            path_v2 = path
+        elif "cpu" in controllers.split(","):
+            paths_v1 = path
+    candidates: list[tuple[Path, str]] = []
+    if paths_v1 is not None:
+        for mount_root, mount_point in v1_mounts:
+            relative = _inside(mount_root, paths_v1)
+            if relative is not None:
+                candidates += [(level, "v1") for level in _levels(root, mount_point, relative)]
+                break
+    elif path_v2 is not None:
+        for mount_root, mount_point in v2_mounts:
+            relative = _inside(mount_root, path_v2)
+            if relative is not None:
+                candidates += [(level, "v2") for level in _levels(root, mount_point, relative)]
+                break
+    if not candidates:
+        return None, "no CPU cgroup found for this process"
+    found: list[Quota] = []
+    for folder, version in candidates:
+        try:
+            quota = _v1_quota(folder) if version == "v1" else _v2_quota(folder)
+        except (OSError, ValueError) as exc:
+            return None, f"{UNREADABLE}, ignored: {exc}"
+        if quota is not None:
+            found.append(quota)
+    if not found:
+        return None, f"no CPU quota (cgroup {candidates[0][1]})"
+    smallest = min(found, key=lambda q: q.cpus)
+    return smallest, f"CPU quota of {_cpus(smallest.cpus, 'CPU')}: {smallest.source}"
+
+
+def effective_cpus(
+    *,
+    root: str | os.PathLike[str] = "/",
+    visible: int | None = None,
+    affinity: Collection[int] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> CpuBudget:
+    """Return the CPUs this process may really use, as a :class:`CpuBudget`.
+
+    Every argument replaces one fact about the machine, for tests and for
+    "what if" questions; by default each is read from this process. The
+    result's ``count`` is the smallest of the visible CPUs, the affinity mask,
+    the cgroup quota rounded up, and Python's override, and never below 1.
+
+    >>> budget = effective_cpus()
+    >>> 1 <= budget.count <= budget.visible
+    True
+    """
+    notes: list[str] = []
+    shown = visible_cpus() if visible is None else visible
+    if isinstance(shown, bool) or not isinstance(shown, int):
+        raise TypeError(f"visible must be an int, got {type(shown).__name__} {shown!r}")
+    if shown < 1:
+        notes.append(f"{shown} visible CPUs makes no sense: counted as 1")
+        shown = 1
+    mask: int | None
+    if affinity is None:
+        getter = getattr(os, "sched_getaffinity", None)
+        mask = len(getter(0)) if getter is not None else None
+    else:
+        if isinstance(affinity, (str, bytes)) or not isinstance(affinity, Collection):
+            raise TypeError(f"affinity must be a collection of CPU numbers, got {affinity!r}")
+        mask = len(affinity)
+    if mask == 0:
+        notes.append("empty affinity mask: ignored")
+        mask = None
+    quota, why = cgroup_cpu_quota(root)
+    if why.startswith(UNREADABLE):
+        notes.append(why)
+    override, why_override = cpu_count_override(environ)
+    if "ignored" in why_override:
+        notes.append(why_override)
+
+    candidates: list[tuple[int, str]] = [(shown, "visible CPUs")]
+    if mask is not None:
+        candidates.append((mask, "affinity mask"))
+    if quota is not None:
+        candidates.append((max(1, math.ceil(quota.cpus)), "CPU quota"))
+    if override is not None:
+        candidates.append((override, "CPU count override"))
+    count, limited_by = min(candidates, key=lambda c: c[0])  # first wins a tie
+    return CpuBudget(
+        count=max(1, count),
+        visible=shown,
+        affinity=mask,
+        quota=None if quota is None else quota.cpus,
+        override=override,
+        limited_by=limited_by,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,218 @@
+"""Unit tests for mpworkers.cpus: visible CPUs, affinity, cgroup quotas, Python's override.
+
+The cgroup tests build a fake ``/proc`` and ``/sys/fs/cgroup`` under a
+temporary folder and point ``root`` at it.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+from mpworkers import cpus
+
+V2_MOUNT = "30 24 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n"
+V1_MOUNT = "35 25 0:30 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+
+
+def fake_tree(
+    tmp_path: pathlib.Path, cgroup: str, mountinfo: str, files: dict[str, str]
+) -> pathlib.Path:
+    (tmp_path / "proc/self").mkdir(parents=True)
+    (tmp_path / "proc/self/cgroup").write_text(cgroup)
+    (tmp_path / "proc/self/mountinfo").write_text(mountinfo)
+    for name, text in files.items():
+        path = tmp_path / name.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+# --- cgroup v2 ---------------------------------------------------------------
+
+
+def test_v2_quota_of_own_cgroup(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "0::/user.slice/job\n", V2_MOUNT,
+                     {"/sys/fs/cgroup/user.slice/job/cpu.max": "150000 100000\n"})
+    quota, why = cpus.cgroup_cpu_quota(root)
+    assert quota is not None and quota.cpus == 1.5
+    assert "cpu.max" in why and "1.5 CPUs" in why
+
+
+def test_v2_smallest_quota_of_the_ancestors_applies(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "0::/a/b\n", V2_MOUNT, {
+        "/sys/fs/cgroup/a/b/cpu.max": "max 100000",
+        "/sys/fs/cgroup/a/cpu.max": "50000 100000",
+        "/sys/fs/cgroup/cpu.max": "400000 100000",
+    })
+    quota, _ = cpus.cgroup_cpu_quota(root)
+    assert quota is not None and quota.cpus == 0.5
+    assert cpus.effective_cpus(root=root, visible=8, affinity=range(8)).count == 1
+
+
+def test_v2_max_means_no_quota(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "0::/\n", V2_MOUNT, {"/sys/fs/cgroup/cpu.max": "max 100000"})
+    assert cpus.cgroup_cpu_quota(root) == (None, "no CPU quota (cgroup v2)")
+
+
+def test_container_with_its_own_cgroup_namespace(tmp_path: pathlib.Path) -> None:
+    # docker run --cpus 2: the container's cgroup is the root of what it sees
+    root = fake_tree(tmp_path, "0::/\n", V2_MOUNT, {"/sys/fs/cgroup/cpu.max": "200000 100000"})
+    budget = cpus.effective_cpus(root=root, visible=64, affinity=range(64), environ={})
+    assert (budget.count, budget.limited_by, budget.quota) == (2, "CPU quota", 2.0)
+    assert budget.describe() == "64 visible CPUs, CPU quota 2: 2 usable CPUs (set by the CPU quota)"
+
+
+@pytest.mark.parametrize("text", ["garbage", "0 100000", "100000 0", "-5 100000", "1 2 3", ""])
+def test_v2_malformed_quota_is_ignored_with_the_reason(tmp_path: pathlib.Path, text: str) -> None:
+    root = fake_tree(tmp_path, "0::/\n", V2_MOUNT, {"/sys/fs/cgroup/cpu.max": text})
+    quota, why = cpus.cgroup_cpu_quota(root)
+    assert quota is None and why.startswith("CPU quota unreadable")
+    budget = cpus.effective_cpus(root=root, visible=4, affinity=range(4), environ={})
+    assert budget.count == 4 and budget.notes == (why,)
+
+
+# --- cgroup v1 ---------------------------------------------------------------
+
+
+def test_v1_quota(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "4:cpu,cpuacct:/job\n3:memory:/job\n", V1_MOUNT, {
+        "/sys/fs/cgroup/cpu,cpuacct/job/cpu.cfs_quota_us": "100000\n",
+        "/sys/fs/cgroup/cpu,cpuacct/job/cpu.cfs_period_us": "100000\n",
+    })
+    quota, why = cpus.cgroup_cpu_quota(root)
+    assert quota is not None and quota.cpus == 1.0 and "cfs_quota_us" in why
+    budget = cpus.effective_cpus(root=root, visible=2, affinity={0, 1}, environ={})
+    assert (budget.count, budget.limited_by) == (1, "CPU quota")
+
+
+def test_v1_quota_rounds_up(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "4:cpu,cpuacct:/\n", V1_MOUNT, {
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "250000",
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": "100000",
+    })
+    assert cpus.effective_cpus(root=root, visible=8, affinity=range(8), environ={}).count == 3
+
+
+def test_v1_without_cgroup_namespace(tmp_path: pathlib.Path) -> None:
+    # the process sees its full cgroup path, and the mount's root is that path
+    mount = "35 25 0:30 /docker/abc /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+    root = fake_tree(tmp_path, "2:cpu:/docker/abc\n", mount, {
+        "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "50000",
+        "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000",
+    })
+    quota, _ = cpus.cgroup_cpu_quota(root)
+    assert quota is not None and quota.cpus == 0.5
+
+
+def test_v1_minus_one_means_no_quota(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "4:cpu,cpuacct:/\n", V1_MOUNT, {
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "-1",
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": "100000",
+    })
+    assert cpus.cgroup_cpu_quota(root) == (None, "no CPU quota (cgroup v1)")
+
+
+@pytest.mark.parametrize("quota, period", [("abc", "100000"), ("0", "100000"), ("1000", "0")])
+def test_v1_malformed_values(tmp_path: pathlib.Path, quota: str, period: str) -> None:
+    root = fake_tree(tmp_path, "4:cpu,cpuacct:/\n", V1_MOUNT, {
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": quota,
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": period,
+    })
+    quota_found, why = cpus.cgroup_cpu_quota(root)
+    assert quota_found is None and why.startswith("CPU quota unreadable")
+
+
+def test_v1_missing_period_file(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "4:cpu,cpuacct:/\n", V1_MOUNT,
+                     {"/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "100000"})
+    quota, why = cpus.cgroup_cpu_quota(root)
+    assert quota is None and why.startswith("CPU quota unreadable")
+
+
+def test_no_proc_at_all(tmp_path: pathlib.Path) -> None:
+    quota, why = cpus.cgroup_cpu_quota(tmp_path)
+    assert quota is None and why.startswith("no cgroup information")
+    budget = cpus.effective_cpus(root=tmp_path, visible=4, affinity=range(4), environ={})
+    assert budget.count == 4 and budget.notes == ()
+
+
+def test_cgroup_without_a_matching_mount(tmp_path: pathlib.Path) -> None:
+    root = fake_tree(tmp_path, "0::/x\n", "", {})
+    assert cpus.cgroup_cpu_quota(root) == (None, "no CPU cgroup found for this process")
+
+
+# --- affinity, visible CPUs, override ----------------------------------------
+
+
+def test_affinity_limits(tmp_path: pathlib.Path) -> None:
+    budget = cpus.effective_cpus(root=tmp_path, visible=8, affinity={3}, environ={})
+    assert (budget.count, budget.limited_by, budget.affinity) == (1, "affinity mask", 1)
+    assert budget.describe() == (
+        "8 visible CPUs, affinity 1: 1 usable CPU (set by the affinity mask)")
+
+
+def test_empty_affinity_mask_is_ignored(tmp_path: pathlib.Path) -> None:
+    budget = cpus.effective_cpus(root=tmp_path, visible=4, affinity=set(), environ={})
+    assert budget.count == 4 and "empty affinity mask" in budget.notes[0]
+
+
+def test_zero_visible_cpus_counts_as_one(tmp_path: pathlib.Path) -> None:
+    budget = cpus.effective_cpus(root=tmp_path, visible=0, affinity={0}, environ={})
+    assert budget.count == 1 and budget.notes
+
+
+@pytest.mark.parametrize("bad", ["2", 2.0, None])
+def test_effective_cpus_validates(tmp_path: pathlib.Path, bad: object) -> None:
+    if bad is None:
+        with pytest.raises(TypeError, match="affinity"):
+            cpus.effective_cpus(root=tmp_path, visible=2, affinity="01")  # type: ignore[arg-type]
+        return
+    with pytest.raises(TypeError, match="visible"):
+        cpus.effective_cpus(root=tmp_path, visible=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "environ, xoptions, version, expected",
+    [
+        ({}, {}, (3, 13), None),
+        ({"PYTHON_CPU_COUNT": "3"}, {}, (3, 13), 3),
+        ({"PYTHON_CPU_COUNT": "3"}, {"cpu_count": "1"}, (3, 14), 1),
+        ({"PYTHON_CPU_COUNT": "default"}, {}, (3, 13), None),
+        ({"PYTHON_CPU_COUNT": "3"}, {}, (3, 12), None),
+        ({"PYTHON_CPU_COUNT": "three"}, {}, (3, 13), None),
+        ({"PYTHON_CPU_COUNT": "0"}, {}, (3, 13), None),
+        ({"PYTHON_CPU_COUNT": "-2"}, {}, (3, 13), None),
+    ],
+)
+def test_cpu_count_override(
+    environ: dict[str, str], xoptions: dict[str, str], version: tuple[int, int],
+    expected: int | None,
+) -> None:
+    value, why = cpus.cpu_count_override(environ, xoptions, version)
+    assert value == expected
+    assert why
+
+
+def test_override_reasons() -> None:
+    assert "ignored" in cpus.cpu_count_override({"PYTHON_CPU_COUNT": "x"}, {}, (3, 13))[1]
+    assert "3.12 does not read it" in cpus.cpu_count_override(
+        {"PYTHON_CPU_COUNT": "2"}, {}, (3, 12))[1]
+
+
+def test_garbage_override_falls_back_with_a_note(tmp_path: pathlib.Path) -> None:
+    budget = cpus.effective_cpus(root=tmp_path, visible=4, affinity=range(4),
+                                 environ={"PYTHON_CPU_COUNT": "lots"})
+    if budget.override is None:  # the running Python reads the variable only from 3.13
+        assert budget.count == 4 and any("PYTHON_CPU_COUNT" in note for note in budget.notes)
+
+
+def test_this_process() -> None:
+    budget = cpus.effective_cpus()
+    assert 1 <= budget.count <= budget.visible
+    if hasattr(os, "sched_getaffinity"):
+        assert budget.count <= len(os.sched_getaffinity(0))
+    assert cpus.visible_cpus() >= budget.count
+    assert "usable CPU" in budget.describe()
