@@ -11,8 +11,12 @@ START_METHODS ?= fork spawn forkserver
 NB ?= book
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
               --nbval-cell-timeout 50 -p no:randomly
+# A constrained reader's run: no cell may raise and no process may leak, but
+# outputs that adapt to fewer CPUs are not compared, and claims only report.
+NBVAL_READER_OPTS := --nbval-lax --nbval-current-env --nbval-cell-timeout 120 \
+              -p no:randomly --mp-claims=report
 
-.PHONY: book test test-unit test-notebooks test-pythons execute lint clean
+.PHONY: book test test-unit test-notebooks test-constrained test-pythons execute lint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +49,18 @@ test-notebooks: $(VENV)/.installed
 	  echo "=== notebooks under start method $$method ==="; \
 	  $(PY) -m pytest $(NBVAL_OPTS) --mp-start-method=$$method $(NB) || status=1; \
 	done; exit $$status
+
+# Every notebook as a reader with one CPU runs it: inside a 1-CPU quota (as on
+# mybinder.org, with the platform's default start method) and pinned to CPU 0
+# (with spawn, the default on macOS and Windows). SKIP where it cannot be set up.
+test-constrained: $(VENV)/.installed
+	@status=0; \
+	echo "=== notebooks in a 1-CPU quota ==="; \
+	$(PY) tools/constrain.py --cpu-quota 1 -- $(PY) -m pytest $(NBVAL_READER_OPTS) $(NB) || status=1; \
+	echo "=== notebooks with an affinity of one CPU, spawn ==="; \
+	$(PY) tools/constrain.py --affinity 0 -- \
+	  $(PY) -m pytest $(NBVAL_READER_OPTS) --mp-start-method=spawn $(NB) || status=1; \
+	exit $$status
 
 # The suite on every CPython >= 3.10 found on this machine, one venv each.
 test-pythons:

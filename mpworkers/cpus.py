@@ -34,6 +34,7 @@ __all__ = [
     "Quota",
     "cgroup_cpu_quota",
     "cpu_count_override",
+    "cpu_cgroup",
     "effective_cpus",
     "visible_cpus",
 ]
@@ -219,22 +220,21 @@ def _v1_quota(folder: Path) -> Quota | None:
     )
 
 
-def cgroup_cpu_quota(root: str | os.PathLike[str] = "/") -> tuple[Quota | None, str]:
-    """Return ``(quota, explanation)`` for this process's cgroup, or ``(None, why not)``.
+def cpu_cgroup(root: str | os.PathLike[str] = "/") -> tuple[str, list[Path]] | None:
+    """Return ``(version, folders)`` of this process's CPU cgroup, or ``None``.
 
-    It reads ``/proc/self/cgroup`` and ``/proc/self/mountinfo`` to find the
-    process's cgroup in the v2 hierarchy or the v1 ``cpu`` hierarchy, then the
-    quota of that cgroup and of each ancestor visible in the mount: the
-    smallest applies. ``root`` is prepended to every path (tests point it at a
-    fake tree). Unreadable or malformed files give ``None`` and say why.
+    ``version`` is ``"v1"`` (the ``cpu`` controller's hierarchy) or ``"v2"``;
+    ``folders`` are the process's cgroup folder and each ancestor visible in
+    the mount, innermost first. It reads ``/proc/self/cgroup`` and
+    ``/proc/self/mountinfo``; ``root`` is prepended to every path.
+
+    Raises:
+        OSError: if those files cannot be read (no ``/proc``: not Linux).
     """
     root = Path(root)
-    try:
-        membership = _read(root / "proc/self/cgroup")
-        v2_mounts, v1_mounts = _cgroup_mounts(root)
-    except OSError as exc:  # no /proc: not Linux, or a sandbox that hides it
-        return None, f"no cgroup information ({type(exc).__name__})"
-    paths_v1: str | None = None
+    membership = _read(root / "proc/self/cgroup")
+    v2_mounts, v1_mounts = _cgroup_mounts(root)
+    path_v1: str | None = None
     path_v2: str | None = None
     for line in membership.splitlines():
         fields = line.split(":", 2)
@@ -244,22 +244,37 @@ def cgroup_cpu_quota(root: str | os.PathLike[str] = "/") -> tuple[Quota | None, 
         if hierarchy == "0" and controllers == "":
             path_v2 = path
         elif "cpu" in controllers.split(","):
-            paths_v1 = path
-    candidates: list[tuple[Path, str]] = []
-    if paths_v1 is not None:
-        for mount_root, mount_point in v1_mounts:
-            relative = _inside(mount_root, paths_v1)
-            if relative is not None:
-                candidates += [(level, "v1") for level in _levels(root, mount_point, relative)]
-                break
+            path_v1 = path
+    # the cpu controller is in v1 when a v1 hierarchy has it, else in v2
+    if path_v1 is not None:
+        version, path, mounts = "v1", path_v1, v1_mounts
     elif path_v2 is not None:
-        for mount_root, mount_point in v2_mounts:
-            relative = _inside(mount_root, path_v2)
-            if relative is not None:
-                candidates += [(level, "v2") for level in _levels(root, mount_point, relative)]
-                break
-    if not candidates:
+        version, path, mounts = "v2", path_v2, v2_mounts
+    else:
+        return None
+    for mount_root, mount_point in mounts:
+        relative = _inside(mount_root, path)
+        if relative is not None:
+            return version, _levels(root, mount_point, relative)
+    return None
+
+
+def cgroup_cpu_quota(root: str | os.PathLike[str] = "/") -> tuple[Quota | None, str]:
+    """Return ``(quota, explanation)`` for this process's cgroup, or ``(None, why not)``.
+
+    It finds the process's CPU cgroup with :func:`cpu_cgroup`, then reads the
+    quota of that cgroup and of each ancestor: the smallest applies. ``root``
+    is prepended to every path (tests point it at a fake tree). Unreadable or
+    malformed files give ``None`` and say why.
+    """
+    try:
+        found_cgroup = cpu_cgroup(root)
+    except OSError as exc:  # no /proc: not Linux, or a sandbox that hides it
+        return None, f"no cgroup information ({type(exc).__name__})"
+    if found_cgroup is None:
         return None, "no CPU cgroup found for this process"
+    version, folders = found_cgroup
+    candidates = [(folder, version) for folder in folders]
     found: list[Quota] = []
     for folder, version in candidates:
         try:
