@@ -18,8 +18,12 @@ NBVAL_READER_OPTS := --nbval-lax --nbval-current-env --nbval-cell-timeout 120 \
 
 .PHONY: book test test-unit test-notebooks test-constrained test-pythons execute lint clean
 
+# Some Pythons come without ensurepip (Debian's, for one): then the venv is
+# made without pip and the pip of python3 on PATH installs pip into it.
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV) && \
+	  $(PYTHON) -m venv --without-pip $(VENV) && \
+	  python3 -m pip --python $(PY) install --quiet pip; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@# build matplotlib's font cache now: on first use it logs a warning that

@@ -64,6 +64,9 @@ BUSY_CPUS = 0.25
 """Other programs' average CPU use, beyond the CPUs this process cannot use
 anyway, above which a measurement counts as disturbed."""
 
+TICK = 0.01
+"""The resolution of the CPU times the operating system reports (in seconds)."""
+
 
 def strict() -> bool:
     """Return ``True`` when ``MPWORKERS_CLAIMS=strict``: unmet claims then raise."""
@@ -276,6 +279,11 @@ class Outcome(Generic[T]):
     needs_cpus: int
     others_cpus: tuple[float, ...]
     """Other programs' average CPU use during each try."""
+    disturbed: tuple[bool, ...] = ()
+    """Whether other programs took CPU time this process could have used, per try."""
+
+    def __repr__(self) -> str:
+        return f"<Outcome: {self.verdict.value}, measured {self.text}>"
 
     @property
     def holds(self) -> bool:
@@ -298,12 +306,17 @@ class Outcome(Generic[T]):
         return str(self.verdict.value)
 
 
-def _disturbed(others: float, cpus: CpuBudget) -> bool:
-    """Whether other programs used CPUs this process could have used."""
-    if math.isnan(others):
+def _disturbed(use: CpuUse, cpus: CpuBudget) -> bool:
+    """Whether other programs used CPUs this process could have used.
+
+    CPU times come in ticks: each of the machine's CPUs and each process may
+    be off by one, so that much is forgiven on top of the threshold.
+    """
+    if math.isnan(use.others) or not use.wall > 0:
         return False  # unknown: judge the claim on its figure
     spare = max(0, cpus.visible - cpus.count)
-    return others > spare + BUSY_CPUS
+    allowance = TICK * (cpus.visible + 2)
+    return use.others - allowance > (spare + BUSY_CPUS) * use.wall
 
 
 def _log(outcome: Outcome[Any]) -> None:
@@ -386,6 +399,7 @@ def check(
     cpus = effective_cpus()
     enough = cpus.count >= needs_cpus
     others: list[float] = []
+    disturbed: list[bool] = []
     verdict = Verdict.NOT_MET
     value, evidence = math.nan, None
     for _ in range(tries if enough else 1):
@@ -393,6 +407,7 @@ def check(
             evidence = measure()
         value = float(figure(evidence) if figure is not None else evidence)  # type: ignore[arg-type]
         others.append(use.others_cpus)
+        disturbed.append(_disturbed(use, cpus))
         holds = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
         if not enough:
             verdict = Verdict.NOT_SHOWN
@@ -400,7 +415,7 @@ def check(
         if holds:
             verdict = Verdict.HOLDS
             break
-    if verdict is Verdict.NOT_MET and all(_disturbed(x, cpus) for x in others):
+    if verdict is Verdict.NOT_MET and all(disturbed):
         verdict = Verdict.INCONCLUSIVE
     outcome: Outcome[T] = Outcome(
         statement=statement,
@@ -411,6 +426,7 @@ def check(
         cpus=cpus,
         needs_cpus=needs_cpus,
         others_cpus=tuple(others),
+        disturbed=tuple(disturbed),
     )
     _log(outcome)
     print(outcome.line())

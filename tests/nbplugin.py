@@ -11,7 +11,9 @@ kernel and compares its output with the stored one. This plugin adds:
   each process, if the kernel still has a child process when the notebook
   ends; it then kills them so they cannot disturb later notebooks. The
   multiprocessing resource tracker and the fork server live as long as the
-  kernel by design and are not counted.
+  kernel by design and are not counted. It also fails for a shared-memory
+  block (``/dev/shm/psm_*``, Linux) that the notebook created and left
+  behind, and unlinks it.
 * strict claims: kernels run with ``MPWORKERS_CLAIMS=strict``, so a timing
   claim of :mod:`mpworkers.claims` that is not met on a quiet machine with
   the CPUs it needs raises in its cell (``--mp-claims=report`` runs them as a
@@ -59,6 +61,11 @@ STARTUP_CODE = textwrap.dedent(
     del _mpcourse_set_start_method
     """
 )
+
+# Where POSIX shared memory lives on Linux, and the prefix of the blocks that
+# multiprocessing.shared_memory creates without a name given.
+SHM_FOLDER = "/dev/shm"
+SHM_PREFIX = "psm_"
 
 # Processes that a kernel keeps on purpose for as long as it lives.
 KEEP_ALIVE_MARKERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
@@ -211,6 +218,30 @@ def leaked_children(pid: int) -> list[psutil.Process]:
     return leaked
 
 
+def shared_memory_blocks() -> set[str]:
+    """Names of the shared-memory blocks that exist now (empty where there is no /dev/shm)."""
+    try:
+        return {name for name in os.listdir(SHM_FOLDER) if name.startswith(SHM_PREFIX)}
+    except OSError:
+        return set()
+
+
+def mapped_elsewhere(names: set[str], tree: set[int]) -> set[str]:
+    """Those of ``names`` that a process outside ``tree`` has mapped (another test run's)."""
+    found: set[str] = set()
+    for proc in psutil.process_iter():
+        if proc.pid in tree:
+            continue
+        try:
+            for mapping in proc.memory_maps(grouped=True):
+                base = os.path.basename(mapping.path)
+                if base in names and mapping.path.startswith(SHM_FOLDER):
+                    found.add(base)
+        except psutil.Error:
+            continue
+    return found
+
+
 class NotebookCheck(pytest.Item):
     """A check that runs in the kernel of the notebook it belongs to."""
 
@@ -235,6 +266,7 @@ class StartMethodCheck(NotebookCheck):
         source = os.path.relpath(str(self.path), str(self.config.rootpath))
         kernel_eval(kernel, f"__import__('os').environ.__setitem__({CLAIMS_SOURCE_VAR!r}, "
                             f"{source!r})")
+        self.parent._mpcourse_shm_before = shared_memory_blocks()  # type: ignore[union-attr]
         expected = self.config.option.mp_start_method
         actual = kernel_eval(
             kernel, "__import__('multiprocessing').get_start_method(allow_none=True)"
@@ -251,20 +283,38 @@ class LeakCheck(NotebookCheck):
         kernel = self.parent.kernel  # type: ignore[union-attr]
         if kernel is None or not kernel.is_alive():
             pytest.skip("the kernel is not running")
-        leaked = leaked_children(kernel_pid(kernel))
-        if not leaked:
-            return
-        lines = [describe(p) for p in leaked]
-        for proc in leaked:  # do not let them disturb the notebooks that follow
-            try:
-                proc.kill()
-            except psutil.Error:
-                pass
-        raise CheckFailed(
-            f"{self.path.name} left {len(leaked)} child process(es) of the kernel alive "
-            "after its last cell (join or terminate them, or use a with block):\n  "
-            + "\n  ".join(lines)
-        )
+        pid = kernel_pid(kernel)
+        problems: list[str] = []
+        leaked = leaked_children(pid)
+        if leaked:
+            lines = [describe(p) for p in leaked]
+            for proc in leaked:  # do not let them disturb the notebooks that follow
+                try:
+                    proc.kill()
+                except psutil.Error:
+                    pass
+            problems.append(
+                f"{self.path.name} left {len(leaked)} child process(es) of the kernel alive "
+                "after its last cell (join or terminate them, or use a with block):\n  "
+                + "\n  ".join(lines)
+            )
+        before = getattr(self.parent, "_mpcourse_shm_before", None)
+        if before is not None:
+            new = shared_memory_blocks() - before
+            tree = {pid} | {p.pid for p in psutil.Process(pid).children(recursive=True)}
+            blocks = sorted(new - mapped_elsewhere(new, tree))
+            for name in blocks:
+                try:
+                    os.unlink(os.path.join(SHM_FOLDER, name))
+                except OSError:
+                    pass
+            if blocks:
+                problems.append(
+                    f"{self.path.name} left {len(blocks)} shared-memory block(s) behind "
+                    f"(close() them in every process and unlink() each once): {', '.join(blocks)}"
+                )
+        if problems:
+            raise CheckFailed("\n".join(problems))
 
 
 def pytest_collection_modifyitems(

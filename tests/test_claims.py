@@ -29,10 +29,11 @@ class FakeUse:
 
     def __init__(self, loads: Iterator[float]) -> None:
         self.loads = loads
-        self.others_cpus = math.nan
+        self.wall = 1.0
+        self.others = self.others_cpus = math.nan
 
     def __enter__(self) -> FakeUse:
-        self.others_cpus = next(self.loads)
+        self.others = self.others_cpus = next(self.loads)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -118,6 +119,20 @@ def test_cpu_use_counts_this_process_and_its_children() -> None:
             pool.apply(spin, (2_000_000,))
     # the child's work (it is reaped by the pool) is counted as this tree's
     assert in_child.own > 0.5 * use.own
+
+
+def test_a_tick_of_other_programs_is_no_disturbance() -> None:
+    use = claims.CpuUse()
+    use.wall, use.others = 0.001, 0.01  # one tick during a millisecond: 10 CPUs on paper
+    assert not claims._disturbed(use, budget(2))
+    use.wall, use.others = 1.0, 0.5
+    assert claims._disturbed(use, budget(2))
+    assert not claims._disturbed(use, budget(1, visible=2))  # it used the CPU we cannot
+
+
+def test_outcome_repr_is_short(machine) -> None:  # type: ignore[no-untyped-def]
+    machine(2, [0.0])
+    assert repr(claims.check("x", values(2.0), at_least=1.0)) == "<Outcome: holds, measured 2.00x>"
 
 
 def test_cpu_use_outside_a_with_block_is_nan() -> None:

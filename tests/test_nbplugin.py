@@ -116,3 +116,56 @@ def test_a_leaked_process_fails_naming_it(
         "*leaks.ipynb left 1 child process(es) of the kernel alive*",
         "*pid * (*)*spawn_main*",
     ])
+
+
+def test_a_leaked_shared_memory_block_fails_naming_it(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    if not os.path.isdir("/dev/shm"):
+        pytest.skip("no /dev/shm on this platform")
+    write_notebook(pytester.path, "shm.ipynb", [(
+        "from multiprocessing import shared_memory\n"
+        "block = shared_memory.SharedMemory(create=True, size=64)\n"
+        "block.close()  # closed, never unlinked",
+        "",
+    )])
+    result = run_nbval("--nbval-current-env")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*shm.ipynb::no leaked processes FAILED*",
+        "*shm.ipynb left 1 shared-memory block(s) behind*psm_*",
+    ])
+
+
+CLAIM = (
+    "from mpworkers import claims\n"
+    "_ = claims.check('two is at least {bound}', lambda: 2.0, at_least={bound}, fmt='{{:.1f}}x')"
+)
+
+
+def test_a_claim_not_met_fails_its_cell_in_strict_mode(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "claim.ipynb", [
+        (CLAIM.format(bound=1), "[holds] two is at least 1: measured 2.0x\n"),
+        (CLAIM.format(bound=3), "[holds] two is at least 3: measured 2.0x\n"),
+    ])
+    result = run_nbval("--nbval-current-env")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines([
+        "*ClaimNotMet*two is at least 3*",
+        "*timing claims (strict): 1 holds, 1 not met*",
+        "*not met: claim.ipynb: two is at least 3*",
+        "FAILED claim.ipynb::Cell 1*",
+    ])
+
+
+def test_in_report_mode_claims_never_raise(
+    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+) -> None:
+    write_notebook(pytester.path, "claim.ipynb", [
+        (CLAIM.format(bound=3), "[not met] two is at least 3: measured 2.0x\n"),
+    ])
+    result = run_nbval("--nbval-current-env", "--mp-claims=report")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*timing claims (report): 1 not met*"])

@@ -1,6 +1,7 @@
 #!/usr/bin/env sh
 # Print one interpreter path per CPython version >= 3.10 found on this machine:
-# python3.N on PATH and, where pyenv is installed, its versions.
+# python3.N on PATH, pyenv's versions, and CPythons unpacked into
+# ~/.cache/newer-python/3.N (where CI's set-up puts the newest ones).
 set -u
 seen=""
 candidates=""
@@ -12,6 +13,10 @@ if command -v pyenv >/dev/null 2>&1; then
     [ -x "$d/bin/python3" ] && candidates="$candidates $d/bin/python3"
   done
 fi
+for p in "${NEWER_PYTHON_HOME:-$HOME/.cache/newer-python}"/3.*/usr/bin/python3.*; do
+  case "$p" in *-config) continue ;; esac
+  [ -x "$p" ] && candidates="$candidates $p"
+done
 for p in $candidates; do
   v=$("$p" -c 'import sys, platform
 ok = sys.version_info >= (3, 10) and platform.python_implementation() == "CPython"
