@@ -1,7 +1,6 @@
 # Two targets do everything on a fresh machine with Python 3 and make:
 #   make book   builds the HTML book into _build/html/index.html
-#   make test   runs every test: unit tests, notebook checks, the notebooks
-#               under each start method, and a warning-free book build
+#   make test   runs every test (see the README for the list)
 # Both create (or reuse) the virtual environment in $(VENV).
 
 PYTHON ?= python3
@@ -9,21 +8,28 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 START_METHODS ?= fork spawn forkserver
 NB ?= book
+# The newest Python, which CI also runs (under its own default start method)
+NEWEST ?= 3.14
+NEWEST_PY = $(shell tools/find_pythons.sh $(NEWEST))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
               --nbval-cell-timeout 50 -p no:randomly
-# A constrained reader's run: no cell may raise and no process may leak, but
-# outputs that adapt to fewer CPUs are not compared, and claims only report.
+# A constrained reader's run: no cell may raise and no process or shared-memory
+# block may leak, but outputs that adapt to fewer CPUs are not compared and
+# claims only report their verdicts, as in a reader's kernel.
 NBVAL_READER_OPTS := --nbval-lax --nbval-current-env --nbval-cell-timeout 120 \
               -p no:randomly --mp-claims=report
 
-.PHONY: book test test-unit test-notebooks test-constrained test-pythons execute lint clean
+.PHONY: book test test-unit test-notebooks test-constrained test-quota test-affinity \
+        test-newest test-newest-unit test-pythons soak execute lint clean
 
 # Some Pythons come without ensurepip (Debian's, for one): then the venv is
-# made without pip and the pip of python3 on PATH installs pip into it.
+# made without pip, python3's pip downloads the newest pip wheel, and the new
+# venv's Python installs pip from that wheel.
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV) && \
 	  $(PYTHON) -m venv --without-pip $(VENV) && \
-	  python3 -m pip --python $(PY) install --quiet pip; }
+	  python3 -m pip download --quiet --no-deps --dest $(VENV)/pip-wheel pip && \
+	  $(PY) $$(ls $(VENV)/pip-wheel/pip-*.whl)/pip install --quiet $(VENV)/pip-wheel/pip-*.whl; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@# build matplotlib's font cache now: on first use it logs a warning that
@@ -35,11 +41,17 @@ book: $(VENV)/.installed
 	$(VENV)/bin/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/check_html.py _build/html
 
+# Phase 1 runs what does not measure time side by side (unit tests, the book,
+# the constrained readers, the newest Python's unit tests); phase 2 runs the
+# notebooks whose timing claims are strict, one suite at a time, alone.
 test: $(VENV)/.installed
-	@status=0; \
-	$(MAKE) --no-print-directory test-unit || status=1; \
+	@status=0; start=$$(date +%s); \
+	$(MAKE) --no-print-directory -j5 --output-sync=target -k \
+	  test-unit book test-quota test-affinity test-newest-unit || status=1; \
+	echo "=== phase 1 done in $$(( $$(date +%s) - start )) s"; \
 	$(MAKE) --no-print-directory test-notebooks || status=1; \
-	$(MAKE) --no-print-directory book || status=1; \
+	$(MAKE) --no-print-directory test-newest || status=1; \
+	echo "=== make test: $$(( $$(date +%s) - start )) s, $$( [ $$status = 0 ] && echo passed || echo FAILED)"; \
 	exit $$status
 
 test-unit: $(VENV)/.installed
@@ -48,23 +60,39 @@ test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests
 
 # make test-notebooks NB=book/03_create_a_process.ipynb START_METHODS=spawn
+# (START_METHODS=default: the Python's own default start method)
 test-notebooks: $(VENV)/.installed
 	@status=0; for method in $(START_METHODS); do \
-	  echo "=== notebooks under start method $$method ==="; \
-	  $(PY) -m pytest $(NBVAL_OPTS) --mp-start-method=$$method $(NB) || status=1; \
+	  echo "=== notebooks under start method $$method ($$($(PY) -V)) ==="; \
+	  flag=--mp-start-method=$$method; [ $$method = default ] && flag=; \
+	  $(PY) -m pytest $(NBVAL_OPTS) $$flag $(NB) || status=1; \
 	done; exit $$status
 
 # Every notebook as a reader with one CPU runs it: inside a 1-CPU quota (as on
 # mybinder.org, with the platform's default start method) and pinned to CPU 0
 # (with spawn, the default on macOS and Windows). SKIP where it cannot be set up.
-test-constrained: $(VENV)/.installed
-	@status=0; \
-	echo "=== notebooks in a 1-CPU quota ==="; \
-	$(PY) tools/constrain.py --cpu-quota 1 -- $(PY) -m pytest $(NBVAL_READER_OPTS) $(NB) || status=1; \
-	echo "=== notebooks with an affinity of one CPU, spawn ==="; \
+test-constrained: test-quota test-affinity
+
+test-quota: $(VENV)/.installed
+	@echo "=== notebooks in a 1-CPU quota ==="
+	$(PY) tools/constrain.py --cpu-quota 1 -- $(PY) -m pytest $(NBVAL_READER_OPTS) $(NB)
+
+test-affinity: $(VENV)/.installed
+	@echo "=== notebooks with an affinity of one CPU, start method spawn ==="
 	$(PY) tools/constrain.py --affinity 0 -- \
-	  $(PY) -m pytest $(NBVAL_READER_OPTS) --mp-start-method=spawn $(NB) || status=1; \
-	exit $$status
+	  $(PY) -m pytest $(NBVAL_READER_OPTS) --mp-start-method=spawn $(NB)
+
+# The newest Python (NEWEST=3.14): unit tests, then the notebooks under its
+# own default start method. It says SKIP, and passes, where it is not installed.
+test-newest-unit:
+	@if [ -z "$(NEWEST_PY)" ]; then echo "SKIP: Python $(NEWEST) not found (tools/find_pythons.sh)"; \
+	else $(MAKE) --no-print-directory .venv-$(NEWEST)/.installed PYTHON=$(NEWEST_PY) VENV=.venv-$(NEWEST) \
+	  && .venv-$(NEWEST)/bin/python -m pytest tests; fi
+
+test-newest:
+	@if [ -z "$(NEWEST_PY)" ]; then echo "SKIP: Python $(NEWEST) not found (tools/find_pythons.sh)"; \
+	else $(MAKE) --no-print-directory test-notebooks PYTHON=$(NEWEST_PY) VENV=.venv-$(NEWEST) \
+	  START_METHODS=default; fi
 
 # The suite on every CPython >= 3.10 found on this machine, one venv each.
 test-pythons:
@@ -74,7 +102,14 @@ test-pythons:
 	  $(MAKE) --no-print-directory test-unit test-notebooks PYTHON=$$py VENV=.venv-$$v || status=1; \
 	done; exit $$status
 
+# make soak N=10: the notebook suite N times under each start method, with a
+# count of failures per notebook and cell, and of each claim's verdicts.
+N ?= 10
+soak: $(VENV)/.installed
+	$(PY) tools/soak.py --runs $(N) --methods $(shell echo $(START_METHODS) | tr ' ' ,) $(NB)
+
 # make execute NB=book/03_create_a_process.ipynb   (default: every notebook)
+# It rewrites the notebooks' stored outputs: commit them if they are right.
 execute: $(VENV)/.installed
 	$(PY) tools/execute.py $(filter %.ipynb,$(NB))
 

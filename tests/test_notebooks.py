@@ -32,6 +32,9 @@ SEED_TITLES = {
 SECTIONS = ["## Pitfalls", "## Exercises", "## Key points", "## Further reading"]
 SEED_SECTIONS = ["## The short answer", "## See it run", "## Evidence"]
 MACHINE_PATH = re.compile(r"(/root/|/home/[^/\s]+/|/tmp/|/work/|/var/folders/|[A-Z]:\\\\Users)")
+# A claim's verdict line, printed by mpworkers.claims.check: stored outputs are
+# made on a quiet machine with enough CPUs, where every claim holds.
+VERDICT = re.compile(r"^\[(?P<verdict>[^\]]*)\] ", re.M)
 HIDING_TAGS = {"remove-output", "remove-cell", "hide-output", "remove_output", "remove_cell"}
 RAISES_TAGS = {"raises-exception", "nbval-raises-exception"}
 
@@ -103,6 +106,12 @@ class TestNotebook:
                     assert tags & RAISES_TAGS, f"{where}: stored error without raises-exception"
                 match = MACHINE_PATH.search(json.dumps(output))
                 assert match is None, f"{where}: output holds a path of this machine: {match}"
+                text = "".join(output.get("text", ""))
+                for found in VERDICT.finditer(text):
+                    assert found["verdict"] == "holds", (
+                        f"{where}: a stored claim says [{found['verdict']}]: re-execute the "
+                        "notebook on a quiet machine with enough CPUs (make execute)"
+                    )
                 data = output.get("data", {})
                 if "image/png" in data or "image/svg+xml" in data:
                     alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
