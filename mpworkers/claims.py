@@ -32,6 +32,7 @@ import json
 import math
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -281,6 +282,8 @@ class Outcome(Generic[T]):
     """Other programs' average CPU use during each try."""
     disturbed: tuple[bool, ...] = ()
     """Whether other programs took CPU time this process could have used, per try."""
+    missing: str = ""
+    """Why the claim is not shown here, when it is not."""
 
     def __repr__(self) -> str:
         return f"<Outcome: {self.verdict.value}, measured {self.text}>"
@@ -296,10 +299,7 @@ class Outcome(Generic[T]):
 
     def _verdict_text(self) -> str:
         if self.verdict is Verdict.NOT_SHOWN:
-            return (
-                f"not shown here: needs {self.needs_cpus} CPUs, this process has "
-                f"{self.cpus.count} ({self.cpus.limited_by})"
-            )
+            return f"not shown here: {self.missing}"
         if self.verdict is Verdict.INCONCLUSIVE:
             busiest = max(self.others_cpus)
             return f"inconclusive: other programs used {busiest:.1f} CPUs meanwhile"
@@ -349,6 +349,7 @@ def check(
     at_least: float | None = None,
     at_most: float | None = None,
     needs_cpus: int = 1,
+    needs_python: tuple[int, int] | None = None,
     tries: int = 3,
     fmt: str = "{:.2f}x",
 ) -> Outcome[T]:
@@ -361,6 +362,8 @@ def check(
 
     The verdict:
 
+    * an older Python than ``needs_python`` (e.g. ``(3, 14)`` for an API that
+      3.14 added): not measured at all, *not shown here*, figure ``n/a``;
     * fewer effective CPUs than ``needs_cpus``: measured once, *not shown here*;
     * otherwise measured up to ``tries`` times, until it holds: *holds*;
     * not met, and other programs took CPU time during every try: *inconclusive*;
@@ -373,7 +376,8 @@ def check(
     Raises:
         TypeError: for arguments of the wrong type.
         ValueError: without any bound, with ``at_least > at_most``, or
-            ``needs_cpus`` or ``tries`` below 1.
+            ``needs_cpus`` or ``tries`` below 1, or ``needs_python`` not a
+            ``(major, minor)`` pair.
         ClaimNotMet: in strict mode, for a claim not met on a quiet machine.
     """
     check_str("statement", statement)
@@ -393,16 +397,29 @@ def check(
         raise ValueError(f"at_least ({at_least}) is above at_most ({at_most})")
     check_int("needs_cpus", needs_cpus, minimum=1)
     check_int("tries", tries, minimum=1)
+    if needs_python is not None and (
+        not isinstance(needs_python, tuple) or len(needs_python) != 2
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in needs_python)
+    ):
+        raise ValueError(f"needs_python must be a (major, minor) pair, got {needs_python!r}")
     check_str("fmt", fmt)
     fmt.format(1.0)  # a bad format fails here, not after the measurement
 
     cpus = effective_cpus()
     enough = cpus.count >= needs_cpus
+    missing = "" if enough else (
+        f"needs {needs_cpus} CPUs, this process has {cpus.count} ({cpus.limited_by})"
+    )
+    runs = tries if enough else 1
+    if needs_python is not None and sys.version_info[:2] < needs_python:
+        enough, runs = False, 0
+        missing = (f"needs Python {needs_python[0]}.{needs_python[1]}, "
+                   f"this is {sys.version_info[0]}.{sys.version_info[1]}")
     others: list[float] = []
     disturbed: list[bool] = []
-    verdict = Verdict.NOT_MET
+    verdict = Verdict.NOT_MET if runs else Verdict.NOT_SHOWN
     value, evidence = math.nan, None
-    for _ in range(tries if enough else 1):
+    for _ in range(runs):
         with cpu_use() as use:
             evidence = measure()
         value = float(figure(evidence) if figure is not None else evidence)  # type: ignore[arg-type]
@@ -422,11 +439,12 @@ def check(
         verdict=verdict,
         value=value,
         evidence=evidence,  # type: ignore[arg-type]
-        text=fmt.format(value),
+        text="n/a" if math.isnan(value) else fmt.format(value),
         cpus=cpus,
         needs_cpus=needs_cpus,
         others_cpus=tuple(others),
         disturbed=tuple(disturbed),
+        missing=missing,
     )
     _log(outcome)
     print(outcome.line())

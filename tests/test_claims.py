@@ -176,6 +176,19 @@ def test_not_shown_never_raises_in_strict_mode(machine, monkeypatch) -> None:  #
         "not shown here")
 
 
+def test_not_shown_on_an_older_python_without_measuring(machine, capsys) -> None:  # type: ignore[no-untyped-def]
+    machine(2, [])
+    measure = values()
+    outcome = claims.check("interpreters are fast", measure, at_least=1.0, needs_python=(99, 0))
+    assert outcome.verdict is claims.Verdict.NOT_SHOWN and measure.calls == []
+    assert outcome.text == "n/a" and outcome.evidence is None
+    out = capsys.readouterr().out
+    assert out.startswith("[not shown here: needs Python 99.0, this is 3.")
+    assert out.endswith("] interpreters are fast: measured n/a\n")
+    machine(2, [0.0])
+    assert claims.check("x", values(2.0), at_least=1.0, needs_python=(3, 10)).holds
+
+
 def test_inconclusive_when_every_try_was_disturbed(machine, capsys) -> None:  # type: ignore[no-untyped-def]
     machine(2, [1.2, 0.9, 1.6])
     outcome = claims.check("faster", values(1.1, 1.0, 1.2), at_least=1.3)
@@ -244,6 +257,8 @@ def test_outcomes_are_logged(machine, monkeypatch, tmp_path: pathlib.Path) -> No
         ({"at_least": 2.0, "at_most": 1.0}, ValueError),
         ({"needs_cpus": 0}, ValueError),
         ({"tries": 0}, ValueError),
+        ({"needs_python": (3,)}, ValueError),
+        ({"needs_python": "3.14"}, ValueError),
         ({"fmt": "{:.2q}"}, ValueError),
     ],
 )
