@@ -20,7 +20,7 @@ NBVAL_READER_OPTS := --nbval-lax --nbval-current-env --nbval-cell-timeout 120 \
               -p no:randomly --mp-claims=report
 
 .PHONY: book test test-unit test-notebooks test-constrained test-quota test-affinity \
-        test-newest test-newest-unit test-pythons soak execute lint clean
+        test-newest test-newest-unit test-pythons soak new-chapter execute lint clean
 
 # Some Pythons come without ensurepip (Debian's, for one): then the venv is
 # made without pip, python3's pip downloads the newest pip wheel, and the new
@@ -107,6 +107,10 @@ test-pythons:
 N ?= 10
 soak: $(VENV)/.installed
 	$(PY) tools/soak.py --runs $(N) --methods $(shell echo $(START_METHODS) | tr ' ' ,) $(NB)
+
+# make new-chapter NB=book/15_name.ipynb TITLE="..." PART="..."
+new-chapter: $(VENV)/.installed
+	$(PY) tools/new_chapter.py $(NB) --title "$(TITLE)" --part "$(PART)"
 
 # make execute NB=book/03_create_a_process.ipynb   (default: every notebook)
 # It rewrites the notebooks' stored outputs: commit them if they are right.
