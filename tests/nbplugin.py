@@ -46,6 +46,7 @@ CLAIMS_SOURCE_VAR = "MPWORKERS_CLAIMS_SOURCE"
 # Runs in the kernel before the first cell. Everything is kept inside a
 # function so that no name leaks into the notebook's namespace: a notebook
 # that forgot an import must fail in the tests as it fails for a reader.
+SHM_LOG_VAR = "MPCOURSE_SHM_LOG"
 STARTUP_CODE = textwrap.dedent(
     f"""\
     def _mpcourse_set_start_method():
@@ -57,8 +58,32 @@ STARTUP_CODE = textwrap.dedent(
             multiprocessing.set_start_method(method)
 
 
+    def _mpcourse_log_shared_memory():
+        # Name every shared-memory block this kernel (or a forked child)
+        # creates, so the leak check blames a notebook only for its own.
+        import functools
+        import os
+        from multiprocessing import shared_memory
+
+        log = os.environ.get({SHM_LOG_VAR!r})
+        original = shared_memory.SharedMemory.__init__
+        if not log or getattr(original, "_mpcourse", False):
+            return
+
+        @functools.wraps(original)
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            if self.name and (kwargs.get("create") or (len(args) > 1 and args[1])):
+                with open(log, "a", encoding="utf-8") as f:
+                    f.write(self.name.lstrip("/") + "\\n")
+
+        __init__._mpcourse = True
+        shared_memory.SharedMemory.__init__ = __init__
+
+
     _mpcourse_set_start_method()
-    del _mpcourse_set_start_method
+    _mpcourse_log_shared_memory()
+    del _mpcourse_set_start_method, _mpcourse_log_shared_memory
     """
 )
 
@@ -110,6 +135,7 @@ def pytest_configure(config: pytest.Config) -> None:
         f.write(STARTUP_CODE)
     config._mpcourse_ipython_dir = ipython_dir  # type: ignore[attr-defined]
     os.environ["IPYTHONDIR"] = ipython_dir
+    os.environ[SHM_LOG_VAR] = os.path.join(ipython_dir, "shared-memory.log")
     method = config.option.mp_start_method
     if method:
         os.environ[ENV_VAR] = method
@@ -226,19 +252,27 @@ def shared_memory_blocks() -> set[str]:
         return set()
 
 
-def mapped_elsewhere(names: set[str], tree: set[int]) -> set[str]:
-    """Those of ``names`` that a process outside ``tree`` has mapped (another test run's)."""
+def created_blocks(start: int = 0) -> tuple[list[str], int]:
+    """Blocks the kernels logged as created, from line ``start``; and the next start."""
+    try:
+        with open(os.environ[SHM_LOG_VAR], encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (KeyError, OSError):
+        return [], start
+    return lines[start:], len(lines)
+
+
+def mapped_by(tree: set[int]) -> set[str]:
+    """Shared-memory blocks that a process of ``tree`` has mapped."""
     found: set[str] = set()
-    for proc in psutil.process_iter():
-        if proc.pid in tree:
-            continue
+    for pid in tree:
         try:
-            for mapping in proc.memory_maps(grouped=True):
-                base = os.path.basename(mapping.path)
-                if base in names and mapping.path.startswith(SHM_FOLDER):
-                    found.add(base)
+            maps = psutil.Process(pid).memory_maps(grouped=True)
         except psutil.Error:
             continue
+        for mapping in maps:
+            if mapping.path.startswith(f"{SHM_FOLDER}/{SHM_PREFIX}"):
+                found.add(os.path.basename(mapping.path))
     return found
 
 
@@ -266,7 +300,7 @@ class StartMethodCheck(NotebookCheck):
         source = os.path.relpath(str(self.path), str(self.config.rootpath))
         kernel_eval(kernel, f"__import__('os').environ.__setitem__({CLAIMS_SOURCE_VAR!r}, "
                             f"{source!r})")
-        self.parent._mpcourse_shm_before = shared_memory_blocks()  # type: ignore[union-attr]
+        self.parent._mpcourse_shm_start = created_blocks()[1]  # type: ignore[union-attr]
         expected = self.config.option.mp_start_method
         actual = kernel_eval(
             kernel, "__import__('multiprocessing').get_start_method(allow_none=True)"
@@ -298,11 +332,13 @@ class LeakCheck(NotebookCheck):
                 "after its last cell (join or terminate them, or use a with block):\n  "
                 + "\n  ".join(lines)
             )
-        before = getattr(self.parent, "_mpcourse_shm_before", None)
-        if before is not None:
-            new = shared_memory_blocks() - before
+        start = getattr(self.parent, "_mpcourse_shm_start", None)
+        if start is not None:
+            # blocks the kernel created, or that its processes still map, and
+            # that still exist: blocks of other test runs are not counted
+            created, _ = created_blocks(start)
             tree = {pid} | {p.pid for p in psutil.Process(pid).children(recursive=True)}
-            blocks = sorted(new - mapped_elsewhere(new, tree))
+            blocks = sorted((set(created) | mapped_by(tree)) & shared_memory_blocks())
             for name in blocks:
                 try:
                     os.unlink(os.path.join(SHM_FOLDER, name))
