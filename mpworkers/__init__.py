@@ -23,6 +23,8 @@ Submodules:
 * :mod:`mpworkers.tracing` - timelines of which worker ran which task, and when (chapter 7).
 * :mod:`mpworkers.bench` - the benchmark of chapter 8: ``python -m mpworkers.bench``.
 * :mod:`mpworkers.distributed` - data-local tasks and listening addresses (chapter 9).
+* :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
+  processes; one process per call (chapter 11).
 """
 
 from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami

@@ -132,6 +132,10 @@ def check_anatomy(nb: Notebook, name: str) -> list[str]:
     question = QUESTION_TITLES.get(name[:2])
     if question is not None and first != f"# {question}":
         problems.append(f"{name}: the title must be the question, word for word: # {question}")
+    if question is None and name[:2].isdigit() and not first.startswith(f"# {int(name[:2])}. "):
+        # the book numbers no section: a later chapter's title carries its number
+        problems.append(f"{name}: the title must start with the chapter's number: "
+                        f"# {int(name[:2])}. ...")
     for admonition in ADMONITIONS:
         if admonition not in markdown:
             problems.append(f"{name}: no {admonition} admonition")

@@ -114,7 +114,7 @@ def add_to_toc(toc_path: pathlib.Path, entry: str, part: str) -> bool:
         return False
     reference = [i for i, name in names.items() if name == "Reference"]
     at = reference[0] if reference else len(lines)
-    block = (f'  - caption: "{part}"\n    numbered: true\n    chapters:\n'
+    block = (f'  - caption: "{part}"\n    numbered: false\n    chapters:\n'
              f"      - file: {entry}\n")
     lines.insert(at, block)
     toc_path.write_text("".join(lines), encoding="utf-8")
@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     stem = pathlib.Path(args.notebook).stem
     entry = f"book/{stem}"
     new_part = add_to_toc(args.root / "_toc.yml", entry, args.part)
-    nbformat.write(chapter(args.title.strip(), stem.split("_", 1)[1].replace("_", "-")), path)
+    title = f"{int(match['number'])}. {args.title.strip()}"
+    nbformat.write(chapter(title, stem.split("_", 1)[1].replace("_", "-")), path)
     print(f"created {args.notebook} and added it to _toc.yml under {args.part!r}"
           f"{' (a new part)' if new_part else ''}.")
     print("Next:")
