@@ -19,7 +19,7 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.c
 NBVAL_READER_OPTS := --nbval-lax --nbval-current-env --nbval-cell-timeout 120 \
               -p no:randomly --mp-claims=report
 
-.PHONY: book test test-unit test-notebooks test-constrained test-quota test-affinity \
+.PHONY: book test test-browser test-unit test-notebooks test-constrained test-quota test-affinity \
         test-newest test-newest-unit test-pythons soak new-chapter execute lint clean
 
 # Some Pythons come without ensurepip (Debian's, for one): then the venv is
@@ -41,13 +41,27 @@ book: $(VENV)/.installed
 	$(VENV)/bin/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/check_html.py _build/html
 
-# Phase 1 runs what does not measure time side by side (unit tests, the book,
-# the constrained readers, the newest Python's unit tests); phase 2 runs the
-# notebooks whose timing claims are strict, one suite at a time, alone.
+# The browser test: Debian's Chromium (installed with apt-get when missing and
+# run as root), axe-core from the npm registry, Playwright from requirements-dev.
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-save --prefix .cache/axe axe-core@$(AXE_VERSION) \
+	  || echo "axe-core could not be installed: the browser test will SKIP"
+
+test-browser: book $(AXE)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || true
+	$(PY) tools/check_browser.py _build/html
+
+# Phase 1 runs what does not measure time side by side (unit tests, the book
+# and its browser test, the constrained readers, the newest Python's unit
+# tests); phase 2 runs the notebooks whose timing claims are strict, one suite
+# at a time, alone.
 test: $(VENV)/.installed
 	@status=0; start=$$(date +%s); \
 	$(MAKE) --no-print-directory -j5 --output-sync=target -k \
-	  test-unit book test-quota test-affinity test-newest-unit || status=1; \
+	  test-unit test-browser test-quota test-affinity test-newest-unit || status=1; \
 	echo "=== phase 1 done in $$(( $$(date +%s) - start )) s"; \
 	$(MAKE) --no-print-directory test-notebooks || status=1; \
 	$(MAKE) --no-print-directory test-newest || status=1; \

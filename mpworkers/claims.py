@@ -253,7 +253,7 @@ class Verdict(enum.Enum):
 
     HOLDS = "holds"
     NOT_SHOWN = "not shown here"
-    """The process has fewer CPUs than the claim needs."""
+    """The process has fewer CPUs, or an older Python, than the claim needs."""
     INCONCLUSIVE = "inconclusive"
     """Not met, but other programs took CPU time during every try."""
     NOT_MET = "not met"

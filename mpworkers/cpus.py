@@ -60,7 +60,7 @@ class CpuBudget:
     """
 
     count: int
-    """The effective number of CPUs: the smallest of the limits below, at least 1."""
+    """The effective number of CPUs, the smallest of the limits below (at least 1)."""
     visible: int
     """CPUs the operating system shows (``os.cpu_count()`` without any override)."""
     affinity: int | None
@@ -70,7 +70,7 @@ class CpuBudget:
     override: int | None
     """``-X cpu_count`` or ``PYTHON_CPU_COUNT`` on Python 3.13+, if set."""
     limited_by: str
-    """Which limit decided ``count``: ``"visible CPUs"``,
+    """Which limit decided ``count``, one of ``"visible CPUs"``,
     ``"affinity mask"``, ``"CPU quota"`` or ``"CPU count override"``."""
     notes: tuple[str, ...] = ()
     """Limits that were looked for and skipped, with the reason."""
