@@ -51,11 +51,24 @@ class Table:
     The first ``left`` columns are aligned left (names), the others right
     (numbers). Cells are converted with ``str``.
 
-    >>> print(repr(Table(["name", "time"], [["loop", "1.00 s"], ["pool", "0.52 s"]])))
+    ``str(table)`` (what ``print`` shows) aligns the columns, for a terminal:
+
+    >>> table = Table(["name", "time"], [["loop", "1.00 s"], ["pool", "0.52 s"]])
+    >>> print(table)
     name    time
     ----  ------
     loop  1.00 s
     pool  0.52 s
+
+    ``repr(table)``, the plain-text form that a notebook stores beside the
+    HTML, separates cells with `` | `` and pads nothing, so that it compares
+    equal once measured values are replaced by placeholders, whatever their
+    width:
+
+    >>> table
+    name | time
+    loop | 1.00 s
+    pool | 0.52 s
 
     Raises:
         TypeError: if ``header`` or a row is not a sequence, or ``left`` not an int.
@@ -84,6 +97,9 @@ class Table:
         return "left" if column < self.left else "right"
 
     def __repr__(self) -> str:
+        return "\n".join(" | ".join(line) for line in [self.header, *self.rows])
+
+    def __str__(self) -> str:
         lines = [self.header, *self.rows]
         widths = [max(len(line[i]) for line in lines) for i in range(len(self.header))]
         lines.insert(1, ["-" * w for w in widths])
