@@ -22,7 +22,8 @@ Submodules:
 * :mod:`mpworkers.ordering` - sending lines in turn, reading printed orders back (chapter 6).
 * :mod:`mpworkers.tracing` - timelines of which worker ran which task, and when (chapter 7).
 * :mod:`mpworkers.bench` - the benchmark of chapter 8: ``python -m mpworkers.bench``.
-* :mod:`mpworkers.distributed` - data-local tasks and listening addresses (chapter 9).
+* :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle, listening addresses
+  (chapter 9).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
   processes; one process per call (chapter 11).
 """

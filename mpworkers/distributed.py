@@ -1,10 +1,13 @@
 """Helpers for the chapter that runs the course's workers on a Dask cluster.
 
-Two kinds of functions live here:
+Three kinds of functions live here:
 
 * tasks that take or produce a block of data, to show where data lives on a
   cluster: :func:`make_block` creates the data on a worker, :func:`count_byte`
   and :func:`checksum` use it there and send back only a small result;
+* :func:`multiplier`, which returns a *closure*: a function that plain
+  ``pickle`` refuses although its module can be imported, to show that Dask
+  then falls back to cloudpickle;
 * :func:`listening_addresses`, which lists the TCP addresses a process
   accepts connections on, to check that a local cluster is reachable from
   this machine only.
@@ -19,12 +22,13 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+from collections.abc import Callable
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 
 from mpworkers._validate import check_int
 
-__all__ = ["make_block", "count_byte", "checksum", "listening_addresses"]
+__all__ = ["make_block", "count_byte", "checksum", "multiplier", "listening_addresses"]
 
 
 def _check_block(block: object) -> bytes:
@@ -33,25 +37,27 @@ def _check_block(block: object) -> bytes:
     return bytes(block) if not isinstance(block, bytes) else block
 
 
-def make_block(size: int, seed: int = 0) -> bytes:
-    """Return ``size`` pseudo-random bytes; the same ``seed`` gives the same bytes.
+def make_block(size: int, variant: int = 0) -> bytes:
+    """Return ``size`` pseudo-random bytes; the same ``variant`` gives the same bytes.
 
     Run it as a task to create data on the worker that will use it, instead
     of creating the data in the client and sending it over the network.
+    Because the bytes depend only on ``size`` and ``variant``, a block made
+    on a worker can be checked against one made anywhere else.
 
-    >>> make_block(4, seed=1) == make_block(4, seed=1)
+    >>> make_block(4, variant=1) == make_block(4, variant=1)
     True
 
     Raises:
-        TypeError: if ``size`` or ``seed`` is not an int.
-        ValueError: if ``size`` or ``seed`` is negative.
+        TypeError: if ``size`` or ``variant`` is not an int.
+        ValueError: if ``size`` or ``variant`` is negative.
     """
     check_int("size", size, minimum=0)
-    check_int("seed", seed, minimum=0)
-    return random.Random(seed).randbytes(size)
+    check_int("variant", variant, minimum=0)
+    return random.Random(variant).randbytes(size)
 
 
-def count_byte(block: bytes, value: int) -> int:
+def count_byte(block: bytes | bytearray | memoryview, value: int) -> int:
     """Return how many bytes of ``block`` are equal to ``value``.
 
     >>> count_byte(b"abca", ord("a"))
@@ -68,7 +74,7 @@ def count_byte(block: bytes, value: int) -> int:
     return data.count(value)
 
 
-def checksum(block: bytes) -> str:
+def checksum(block: bytes | bytearray | memoryview) -> str:
     """Return the SHA-256 hex digest of ``block``: 64 characters, whatever its size.
 
     >>> checksum(b"")[:16]
@@ -78,6 +84,32 @@ def checksum(block: bytes) -> str:
         TypeError: if ``block`` is not bytes-like.
     """
     return hashlib.sha256(_check_block(block)).hexdigest()
+
+
+def multiplier(factor: int) -> Callable[[int], int]:
+    """Return a function that multiplies an int by ``factor``: a closure, on purpose.
+
+    The returned function is defined inside this one, so ``pickle`` cannot
+    store it by reference (it has no importable name) and raises
+    ``AttributeError`` (Python 3.13 and older) or ``pickle.PicklingError``
+    (3.14 and newer). A ``multiprocessing.Pool`` or ``ProcessPoolExecutor``
+    therefore cannot send it to a worker; cloudpickle, and hence Dask, can,
+    because it stores the function's code and ``factor`` by value.
+
+    >>> multiplier(3)(5)
+    15
+
+    Raises:
+        TypeError: if ``factor`` is not an int; the returned function raises
+            it if its argument is not an int.
+    """
+    check_int("factor", factor)
+
+    def multiply(x: int) -> int:
+        check_int("x", x)
+        return factor * x
+
+    return multiply
 
 
 def listening_addresses(pid: int | None = None) -> list[tuple[str, int]]:
