@@ -128,8 +128,19 @@ new-chapter: $(VENV)/.installed
 
 # make execute NB=book/03_create_a_process.ipynb   (default: every notebook)
 # It rewrites the notebooks' stored outputs: commit them if they are right.
+# The notebooks in NEWEST_NOTEBOOKS show APIs of the newest Python, so their
+# stored outputs are made with it (.venv-$(NEWEST)).
+NEWEST_NOTEBOOKS := book/13_beyond_the_gil.ipynb
 execute: $(VENV)/.installed
-	$(PY) tools/execute.py $(filter %.ipynb,$(NB))
+	@all="$(filter %.ipynb,$(NB))"; [ -n "$$all" ] || all="$$(ls book/*.ipynb)"; \
+	usual=""; newest=""; \
+	for nb in $$all; do case " $(NEWEST_NOTEBOOKS) " in \
+	  *" $$nb "*) newest="$$newest $$nb" ;; *) usual="$$usual $$nb" ;; esac; done; \
+	if [ -n "$$usual" ]; then $(PY) tools/execute.py $$usual || exit 1; fi; \
+	if [ -n "$$newest" ]; then \
+	  [ -n "$(NEWEST_PY)" ] || { echo "make execute: $$newest needs Python $(NEWEST), not found"; exit 1; }; \
+	  $(MAKE) --no-print-directory .venv-$(NEWEST)/.installed PYTHON=$(NEWEST_PY) VENV=.venv-$(NEWEST) \
+	  && .venv-$(NEWEST)/bin/python tools/execute.py $$newest; fi
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check mpworkers tests tools

@@ -24,6 +24,8 @@ Submodules:
 * :mod:`mpworkers.bench` - the benchmark of chapter 8: ``python -m mpworkers.bench``.
 * :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle, listening addresses
   (chapter 9).
+* :mod:`mpworkers.alternatives` - threads, subinterpreters and processes on the same work
+  (chapter 13).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
   processes; one process per call (chapter 11).
 """

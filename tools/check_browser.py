@@ -61,7 +61,7 @@ class Problems:
         self.found.append(f"{page}: {check}: {what}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ids_of(path: pathlib.Path) -> frozenset[str]:
     return frozenset(ID.findall(path.read_text(encoding="utf-8", errors="replace")))
 
