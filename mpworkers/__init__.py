@@ -26,6 +26,8 @@ Submodules:
   (chapter 9).
 * :mod:`mpworkers.alternatives` - threads, subinterpreters and processes on the same work
   (chapter 13).
+* :mod:`mpworkers.guidelines` - standard input in a child, zombie processes, a fork-safe
+  buffered stream: the programming guidelines checked (chapter 14).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
   processes; one process per call (chapter 11).
 """
