@@ -1,5 +1,6 @@
 """Tests of mpworkers.bench: it runs, its report has the promised shape, it
-checks its arguments and it skips a missing library cleanly.
+checks its arguments, it reads its own JSON back, and it skips a missing
+library cleanly.
 
 No test looks at how fast anything was: timings depend on the machine and on
 what else runs on it.
@@ -8,12 +9,13 @@ what else runs on it.
 from __future__ import annotations
 
 import contextlib
-import copy
+import dataclasses
 import io
 import json
 import multiprocessing
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,14 +25,20 @@ from mpworkers.bench import (
     IMPLEMENTATIONS,
     MAX_TASKS,
     SCHEMA,
+    START_METHODS,
+    Chunking,
+    Report,
     auto_chunksize,
-    check_report,
+    cpu_topology,
     format_report,
-    format_seconds,
     make_workloads,
     measure_process_startup,
+    read_report,
     run_benchmark,
+    spread,
+    start_methods,
 )
+from mpworkers.report import format_seconds
 
 # The benchmark keeps several pools open at once; with the fork start method
 # (the default on Linux up to 3.13) a pool that forks while another pool's
@@ -38,6 +46,17 @@ from mpworkers.bench import (
 pytestmark = pytest.mark.filterwarnings(
     "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
 )
+
+# What each implementation runs, in order.
+CHUNKINGS = {
+    "sequential": [Chunking.NONE],
+    "threads": [Chunking.ONE],
+    "pool": [Chunking.ONE, Chunking.EQUAL],
+    "process-pool": [Chunking.ONE, Chunking.EQUAL],
+    "loky": [Chunking.ONE, Chunking.EQUAL],
+    "joblib": [Chunking.ONE, Chunking.EQUAL, Chunking.LIBRARY],
+    "mpire": [Chunking.ONE, Chunking.EQUAL, Chunking.LIBRARY],
+}
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +119,88 @@ def test_auto_chunksize_checks_arguments() -> None:
         auto_chunksize(10.0, 2)  # type: ignore[arg-type]
 
 
+def test_spread() -> None:
+    assert spread([1.0]) == 0.0
+    assert spread([2.0, 1.0, 3.0]) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        spread([])
+    with pytest.raises(ValueError):
+        spread([0.0, 0.0])
+
+
+def test_start_methods_are_multiprocessings_own() -> None:
+    methods = start_methods()
+    assert methods and set(methods) <= set(START_METHODS)
+    # loky registers "loky" and "loky_init_main" with multiprocessing on
+    # Python 3.14+; they are not multiprocessing's start methods
+    import loky  # noqa: F401
+
+    assert start_methods() == methods
+    assert methods == [m for m in multiprocessing.get_all_start_methods() if m in START_METHODS]
+
+
 def test_machine_info_describes_the_machine() -> None:
     info = bench.machine_info()
-    assert isinstance(info["cpu_model"], str) and info["cpu_model"]
-    assert info["usable_cores"] >= 1
-    assert info["start_method"] in multiprocessing.get_all_start_methods()
-    assert set(info["libraries"]) == {"loky", "joblib", "mpire"}
+    assert isinstance(info.cpu_model, str) and info.cpu_model
+    assert 1 <= info.usable_cores <= info.visible_cpus
+    assert info.start_method in START_METHODS
+    assert list(info.start_methods) == start_methods()
+    assert set(info.libraries) == {"loky", "joblib", "mpire"}
+    assert info.physical_cores is None or info.physical_cores >= 1
+
+
+def test_machine_info_leaves_the_start_method_unset() -> None:
+    code = ("import multiprocessing; from mpworkers import bench; bench.machine_info(); "
+            "print(multiprocessing.get_start_method(allow_none=True))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "None"
+
+
+def _fake_topology(root: Path, siblings: dict[int, str]) -> None:
+    for cpu, text in siblings.items():
+        folder = root / f"sys/devices/system/cpu/cpu{cpu}/topology"
+        folder.mkdir(parents=True)
+        (folder / "thread_siblings_list").write_text(text + "\n", encoding="utf-8")
+
+
+def test_cpu_topology_finds_smt_siblings(tmp_path: Path) -> None:
+    _fake_topology(tmp_path, {0: "0,2", 1: "1,3", 2: "0,2", 3: "1,3"})
+    both = cpu_topology([0, 2], root=tmp_path)
+    assert both.smt_siblings is True and both.thread_siblings == ("0,2",)
+    apart = cpu_topology([0, 1], root=tmp_path)
+    assert apart.smt_siblings is False and apart.thread_siblings == ("0,2", "1,3")
+
+
+def test_cpu_topology_reads_ranges(tmp_path: Path) -> None:
+    _fake_topology(tmp_path, {0: "0-1", 1: "0-1"})
+    assert cpu_topology([0, 1], root=tmp_path).smt_siblings is True
+    assert cpu_topology([1], root=tmp_path).smt_siblings is False
+
+
+@pytest.mark.parametrize("text", ["", "zero", "3-1", "-1", "0-"])
+def test_cpu_topology_unreadable_is_unknown(tmp_path: Path, text: str) -> None:
+    _fake_topology(tmp_path, {0: text})
+    topology = cpu_topology([0], root=tmp_path)
+    assert topology.smt_siblings is None and topology.thread_siblings == ()
+
+
+def test_cpu_topology_without_sys_is_unknown(tmp_path: Path) -> None:
+    assert cpu_topology([0, 1], root=tmp_path).smt_siblings is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("flags\t\t: fpu vme hypervisor lahf_lm\n", True), ("flags\t: fpu vme\n", False),
+     ("Hardware\t: BCM2835\n", None)],
+)
+def test_virtual_machine_reads_the_cpu_flags(
+    tmp_path: Path, text: str, expected: bool | None
+) -> None:
+    path = tmp_path / "cpuinfo"
+    path.write_text("processor\t: 0\n" + text, encoding="utf-8")
+    assert bench._virtual_machine(path) is expected
+    assert bench._virtual_machine(tmp_path / "missing") is None
 
 
 def test_make_workloads_sizes_task_counts_from_the_budget() -> None:
@@ -140,18 +235,22 @@ def test_make_workloads_checks_arguments(kwargs: dict[str, Any], error: type) ->
         make_workloads(arguments.pop("sizes"), **arguments)
 
 
-@pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
+@pytest.mark.parametrize("method", start_methods())
 def test_measure_process_startup(method: str) -> None:
-    row = measure_process_startup(method, repeat=1)
-    assert row["start_method"] == method
-    assert row["first_s"] > 0 and 0 < row["min_s"] <= row["median_s"]
+    row = measure_process_startup(method, repeat=2)
+    assert row.start_method == method
+    assert row.first_s > 0 and len(row.times_s) == 2 and min(row.times_s) > 0
 
 
-def test_measure_process_startup_checks_arguments() -> None:
+@pytest.mark.parametrize("method", ["teleport", "loky", "loky_init_main"])
+def test_measure_process_startup_rejects_other_methods(method: str) -> None:
     with pytest.raises(ValueError, match="not available"):
-        measure_process_startup("teleport")
+        measure_process_startup(method)
+
+
+def test_measure_process_startup_checks_repeat() -> None:
     with pytest.raises(ValueError):
-        measure_process_startup(multiprocessing.get_all_start_methods()[0], repeat=0)
+        measure_process_startup(start_methods()[0], repeat=0)
 
 
 @pytest.mark.parametrize(
@@ -161,6 +260,7 @@ def test_measure_process_startup_checks_arguments() -> None:
         ({"workers": 1.5}, TypeError),
         ({"budget": 0}, ValueError),
         ({"budget": -1.0}, ValueError),
+        ({"budget": float("inf")}, ValueError),
         ({"repeat": 0}, ValueError),
         ({"implementations": ["pool", "dask"]}, ValueError),
         ({"implementations": []}, ValueError),
@@ -197,56 +297,105 @@ def test_runs_as_a_module() -> None:
 
 
 def test_quick_report_has_the_promised_shape(quick_run: tuple[dict[str, Any], str]) -> None:
-    report, _ = quick_run
-    check_report(report)
-    assert report["schema"] == SCHEMA
-    assert report["mode"] == "quick"
-    assert report["settings"]["workers"] == bench.usable_cores()
-    assert [r["name"] for r in report["implementations"]] == list(IMPLEMENTATIONS)
-    methods = [r["start_method"] for r in report["process_startup"]]
-    assert methods == multiprocessing.get_all_start_methods()
-    ran = [r["name"] for r in report["implementations"] if r["status"] == "ok"]
-    assert [r["implementation"] for r in report["pool_startup"]] == ran[1:]
-    assert len(report["workloads"]) == 3
-    for workload in report["workloads"]:
-        assert workload["tasks"] % report["settings"]["workers"] == 0
-        share = workload["foreign_cpu_share"]
-        assert share is None or 0.0 <= share <= 1.0
+    data, _ = quick_run
+    report = Report.from_dict(data)
+    assert report.schema == SCHEMA
+    assert report.mode == "quick"
+    assert report.settings.workers == bench.usable_cores()
+    assert report.settings.repeat == bench.QUICK_REPEAT
+    assert [r.name for r in report.implementations] == list(IMPLEMENTATIONS)
+    assert [p.start_method for p in report.process_startup] == start_methods()
+    ran = [r.name for r in report.implementations if r.status == "ok"]
+    assert [p.implementation for p in report.pool_startup] == ran[1:]
+    for p in report.pool_startup:
+        assert len(p.startup_s) == len(p.shutdown_s) == report.settings.pool_startup_repeat
+        assert len(p.warm_call_s) == report.settings.pool_startup_repeat * bench.WARM_CALLS
+    assert len(report.workloads) == 3
+    for workload in report.workloads:
+        assert workload.tasks % report.settings.workers == 0
+        assert workload.others_cpus is None or workload.others_cpus >= 0
 
 
 def test_quick_report_has_every_cell(quick_run: tuple[dict[str, Any], str]) -> None:
-    report, _ = quick_run
-    expected_chunkings = {
-        "sequential": [None], "threads": ["1"], "pool": ["1", "auto"],
-        "process-pool": ["1", "auto"], "loky": ["1", "auto"], "joblib": ["1", "auto"],
-        "mpire": ["1", "auto"],
-    }
-    ran = [r["name"] for r in report["implementations"] if r["status"] == "ok"]
-    for workload in report["workloads"]:
-        rows = [r for r in report["results"] if r["workload"] == workload["name"]]
-        cells = [(r["implementation"], r["chunking"]) for r in rows]
-        assert cells == [(n, c) for n in ran for c in expected_chunkings[n]]
+    report = Report.from_dict(quick_run[0])
+    workers = report.settings.workers
+    ran = [r.name for r in report.implementations if r.status == "ok"]
+    for workload in report.workloads:
+        rows = report.results_for(workload.name)
+        cells = [(r.implementation, r.chunking, r.workers) for r in rows]
+        expected = [(n, c, 1 if n == "sequential" else workers)
+                    for n in ran for c in CHUNKINGS[n]]
+        if workload.kind == "wait":  # threads also get one thread per wait
+            expected.append(("threads", Chunking.ONE, workload.tasks))
+        assert cells == expected
         for row in rows:
-            assert row["tasks"] == workload["tasks"]
-            if row["chunksize"] is not None:
-                assert row["messages"] == -(-row["tasks"] // row["chunksize"])
-            if row["chunking"] == "1":
-                assert row["chunksize"] == 1 and row["messages"] == row["tasks"]
-            assert row["throughput"] == pytest.approx(row["tasks"] / row["wall_s"])
-            assert row["efficiency"] == pytest.approx(
-                row["speedup"] / report["settings"]["workers"])
-        baseline = rows[0]
-        assert baseline["implementation"] == "sequential" and baseline["speedup"] == 1.0
+            assert row.tasks == workload.tasks
+            assert len(row.times_s) == report.settings.repeat
+            assert row.best_s <= row.median_s
+            if row.chunksize is not None:
+                assert row.messages == -(-row.tasks // row.chunksize)
+            if row.chunking is Chunking.ONE:
+                assert row.chunksize == 1 and row.messages == row.tasks
+            if row.chunking is Chunking.EQUAL:
+                assert row.chunksize == auto_chunksize(row.tasks, workers)
+        defaults = {r.implementation: r.chunking for r in rows
+                    if r.library_default and r.workers in (1, workers)}
+        assert defaults == {"sequential": Chunking.NONE, "threads": Chunking.ONE,
+                            "pool": Chunking.EQUAL, "process-pool": Chunking.ONE,
+                            "loky": Chunking.ONE, "joblib": Chunking.LIBRARY,
+                            "mpire": Chunking.LIBRARY}
+        loop = report.result(workload.name, "sequential")
+        assert report.speedup(loop) == 1.0 and report.ceiling(loop) == 1
+        assert workload.measured_s == pytest.approx(loop.best_s / workload.tasks)
+
+
+def test_quick_report_ceilings(quick_run: tuple[dict[str, Any], str]) -> None:
+    report = Report.from_dict(quick_run[0])
+    cores, workers = report.machine.usable_cores, report.settings.workers
+    for workload in report.workloads:
+        pool = report.result(workload.name, "pool", Chunking.ONE)
+        expected = workers if workload.kind == "wait" else min(workers, cores)
+        assert report.ceiling(pool) == expected
+        assert report.is_noise(pool) == (report.speedup(pool) > expected)
+    wait = next(w for w in report.workloads if w.kind == "wait")
+    many = report.result(wait.name, "threads", workers=wait.tasks)
+    assert report.ceiling(many) == wait.tasks
 
 
 def test_quick_run_prints_tables(quick_run: tuple[dict[str, Any], str]) -> None:
-    report, printed = quick_run
+    data, printed = quick_run
+    report = Report.from_dict(data)
     assert printed.startswith("CPU: ")
     assert "Process start-up" in printed and "Pool start-up" in printed
-    for workload in report["workloads"]:
-        assert workload["name"] in printed
-    assert printed.count("speed-up") == len(report["workloads"])
+    for workload in report.workloads:
+        assert workload.name in printed
+    assert printed.count("  speed-up\n") == len(report.workloads)
     assert format_report(report) + "\n" == printed
+
+
+def test_noise_is_printed_as_noise(quick_run: tuple[dict[str, Any], str]) -> None:
+    report = Report.from_dict(quick_run[0])
+    # make the pool's first cell impossibly fast: 100 times the plain loop's speed
+    target = report.result(report.workloads[0].name, "pool", Chunking.ONE)
+    loop = report.result(target.workload, "sequential")
+    fast = dataclasses.replace(target, times_s=(loop.best_s / 100,))
+    spoiled = dataclasses.replace(
+        report, results=tuple(fast if r is target else r for r in report.results))
+    assert spoiled.is_noise(fast)
+    text = format_report(spoiled)
+    assert "noise: a speed-up above what" in text
+    assert f"{spoiled.speedup(fast):.2f}x" not in text
+
+
+def test_report_round_trips_through_json(
+    quick_run: tuple[dict[str, Any], str], tmp_path: Path
+) -> None:
+    data = quick_run[0]
+    report = Report.from_dict(data)
+    assert report.to_dict() == data
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert read_report(path) == report
 
 
 # ----------------------------------------------------------------- skipping and checking
@@ -254,51 +403,86 @@ def test_quick_run_prints_tables(quick_run: tuple[dict[str, Any], str]) -> None:
 
 def test_a_missing_library_is_skipped_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "mpire", None)  # makes `import mpire` fail
-    report = run_benchmark(quick=True, budget=0.005, implementations=["mpire"])
-    check_report(report)
-    rows = {r["name"]: r for r in report["implementations"]}
+    report = run_benchmark(quick=True, budget=0.005, repeat=1, implementations=["mpire"])
+    rows = {r.name: r for r in report.implementations}
     assert list(rows) == ["sequential", "mpire"]
-    assert rows["mpire"]["status"] == "skipped"
-    assert "mpire is not installed" in rows["mpire"]["reason"]
-    assert {r["implementation"] for r in report["results"]} == {"sequential"}
+    assert rows["mpire"].status == "skipped"
+    assert rows["mpire"].reason and "mpire is not installed" in rows["mpire"].reason
+    assert {r.implementation for r in report.results} == {"sequential"}
     assert "Skipped mpire: mpire is not installed" in format_report(report)
+    assert Report.from_dict(report.to_dict()) == report
 
 
 @pytest.fixture(scope="module")
 def small_report() -> dict[str, Any]:
-    return run_benchmark(quick=True, budget=0.005, implementations=["threads"])
+    return run_benchmark(quick=True, budget=0.005, repeat=2,
+                         implementations=["threads"]).to_dict()
 
 
 @pytest.mark.parametrize(
     "spoil",
     [
         lambda r: r.pop("results"),
+        lambda r: r.update(extra=1),
         lambda r: r.update(schema="other/1"),
+        lambda r: r.update(mode="slow"),
         lambda r: r["machine"].pop("cpu_model"),
+        lambda r: r["machine"].update(usable_cores="2"),
+        lambda r: r["machine"].update(smt_siblings="no"),
         lambda r: r["results"].pop(),
-        lambda r: r["results"][0].update(wall_s=0.0),
+        lambda r: r["results"][0].update(times_s=[0.0]),
+        lambda r: r["results"][0].update(times_s=[]),
+        lambda r: r["results"][0].update(times_s=0.1),
         lambda r: r["results"][0].update(tasks="many"),
+        lambda r: r["results"][0].update(tasks=True),
+        lambda r: r["results"][0].update(chunking="auto"),
+        lambda r: r["results"][0].update(workload="nowhere"),
         lambda r: r["results"][1].pop("messages"),
         lambda r: r["results"][1].update(chunksize="4"),
-        lambda r: r["implementations"][1].update(status="skipped", reason=""),
+        lambda r: r["implementations"][1].update(status="skipped", reason=None),
+        lambda r: r["implementations"][1].update(status="maybe"),
         lambda r: r["implementations"].pop(0),
+        lambda r: r["process_startup"][0].update(first_s=-1.0),
+        lambda r: r["pool_startup"][0].update(warm_call_s=[]),
+        lambda r: r.update(duration_s=float("nan")),
     ],
 )
-def test_check_report_rejects_a_spoiled_report(small_report: dict[str, Any], spoil: Any) -> None:
-    check_report(small_report)
-    spoiled = copy.deepcopy(small_report)
+def test_a_spoiled_report_is_rejected(small_report: dict[str, Any], spoil: Any) -> None:
+    Report.from_dict(small_report)
+    spoiled = json.loads(json.dumps(small_report))
     spoil(spoiled)
     with pytest.raises(ValueError):
-        check_report(spoiled)
+        Report.from_dict(spoiled)
+
+
+@pytest.mark.parametrize("bad", [None, [], "report", 1])
+def test_a_report_must_be_a_dict(bad: Any) -> None:
+    with pytest.raises(ValueError, match="must be a dict"):
+        Report.from_dict(bad)
+
+
+def test_read_report_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text("not json", encoding="utf-8")
+    with pytest.raises(ValueError):
+        read_report(path)
 
 
 def test_mpire_messages_follow_its_defaults() -> None:
     mpire = bench._Mpire(2, "spawn")
-    assert mpire.messages("auto", 2000) == 128 and mpire.chunksize("auto", 2000) is None
-    assert mpire.messages("auto", 1280) == 128 and mpire.chunksize("auto", 1280) == 10
-    assert mpire.messages("auto", 26) == 26 and mpire.chunksize("auto", 26) == 1
-    assert bench._Joblib(2, "spawn").messages("auto", 100) is None
+    library = Chunking.LIBRARY
+    assert mpire.messages(library, 2000) == 128 and mpire.chunksize(library, 2000) is None
+    assert mpire.messages(library, 1280) == 128 and mpire.chunksize(library, 1280) == 10
+    assert mpire.messages(library, 26) == 26 and mpire.chunksize(library, 26) == 1
+    assert mpire.messages(Chunking.EQUAL, 2000) == 8
+    assert bench._Joblib(2, "spawn").messages(library, 100) is None
+    assert bench._Joblib(2, "spawn").policy(library, 100) == "adaptive"
 
 
-def test_check_report_accepts_a_json_round_trip(small_report: dict[str, Any]) -> None:
-    check_report(json.loads(json.dumps(small_report)))
+def test_stored_reports_are_readable() -> None:
+    """The runs stored with the book (chapter 8 reads them) have this layout."""
+    stored = sorted((Path(__file__).parent.parent / "book" / "data").glob("benchmark-*.json"))
+    assert stored
+    for path in stored:
+        report = read_report(path)
+        assert report.mode == "default"
