@@ -1,9 +1,9 @@
 """Workers for chapter Q6: in what order do four processes print?
 
-The seed's program starts four processes that each print one line,
-``Process n: n``, and the order of those lines is decided by the operating
-system's scheduler. The functions here let a notebook show the same program
-without printing from a child process:
+The program of the chapter's question starts four processes that each
+print one line, ``Process n: n``, and the order of those lines is decided by
+the operating system's scheduler. The functions here let a notebook show
+the same program without printing from a child process:
 
 * :func:`number_line` builds the line, so a pool can return it.
 * :func:`send_line` sends ``(n, line)`` to the parent through a queue; the
@@ -18,12 +18,14 @@ None of them prints: the parent prints what they send or return.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from mpworkers._validate import check_int, check_str
 from mpworkers.basics import Putter, SettableEvent, WaitableEvent, _check_putter
 from mpworkers.workloads import spin
 
 __all__ = [
+    "Waitable",
     "number_line",
     "numbers_printed",
     "send_line",
@@ -33,8 +35,14 @@ __all__ = [
 _LINE = re.compile(r"Process (\d+): \1(?!\d)")
 
 
+class Waitable(Protocol):
+    """Anything with a ``wait`` method: a ``multiprocessing.Barrier``, an ``Event``, ..."""
+
+    def wait(self, timeout: float | None = None, /) -> object: ...
+
+
 def number_line(number: int) -> str:
-    """Return the line the seed's ``print_number(number)`` prints.
+    """Return the line that the question's ``print_number(number)`` prints.
 
     >>> number_line(3)
     'Process 3: 3'
@@ -50,7 +58,7 @@ def number_line(number: int) -> str:
 def send_line(queue: Putter, number: int) -> None:
     """Put ``(number, number_line(number))`` on ``queue`` instead of printing it.
 
-    The notebook version of the seed's ``print_number``. With a
+    The notebook version of the question's ``print_number``. With a
     ``multiprocessing.SimpleQueue`` the item is in the pipe when ``put``
     returns, so the parent receives the items in the order the children
     sent them; that order changes from run to run.
@@ -70,6 +78,7 @@ def send_in_turn(
     next_turn: SettableEvent | None = None,
     work: int = 0,
     work_first: bool = True,
+    ready: Waitable | None = None,
 ) -> None:
     """Wait for ``my_turn``, send ``(number, line)`` on ``queue``, then set ``next_turn``.
 
@@ -92,6 +101,10 @@ def send_in_turn(
         work_first: do that work before waiting for the turn (the children
             work in parallel and only the sending is serial) or, if ``False``,
             after it (the work is serial too).
+        ready: if given, ``ready.wait()`` is called first of all. Pass a
+            ``multiprocessing.Barrier`` for the children and the parent: they
+            all pass it together once every child is running, so the parent
+            can time the work and the turns without the start of the processes.
 
     Raises:
         TypeError: if an argument has the wrong type.
@@ -106,7 +119,11 @@ def send_in_turn(
     check_int("work", work, minimum=0)
     if not isinstance(work_first, bool):
         raise TypeError(f"work_first must be a bool, got {type(work_first).__name__}")
+    if ready is not None and not callable(getattr(ready, "wait", None)):
+        raise TypeError(f"ready must have a wait() method, got {type(ready).__name__}")
 
+    if ready is not None:
+        ready.wait()
     if work_first:
         spin(work)
     my_turn.wait()

@@ -18,26 +18,33 @@ Workers are identified by ``(process id, thread id)`` and numbered 0, 1, 2,
 ... in the order in which they started their first task, so that what you
 print or draw from a trace need not show a raw process id.
 
-The clock: every time stamp is ``time.monotonic_ns()``, read in the worker and
-in the parent alike. A timeline needs a clock whose readings can be compared
-between processes. ``time.time_ns()`` is shared by all processes but it is
-the adjustable wall clock: NTP or an administrator can step it, even
-backwards, in the middle of a run. ``time.perf_counter_ns()`` became
-system-wide on Windows only in Python 3.10, and its documentation promises
-no more than that the difference between two readings is valid. For
-``time.monotonic()`` the Python documentation says that it is "always
-system-wide" (since 3.5; on macOS since 3.10) and that it cannot go
-backwards: on Linux it reads ``CLOCK_MONOTONIC``, on macOS
-``mach_absolute_time()``, on Windows ``QueryPerformanceCounter()`` (3.13+) or
-``GetTickCount64()``. The last has a resolution of about 16 ms, so on Windows
-with Python 3.12 or older a timeline of millisecond tasks is coarse; its
-order and its totals remain right. The CPU time of each task is
-``time.thread_time_ns()``, the CPU time of the thread that ran it.
+The clock: a timeline needs time stamps that can be compared between
+processes, so every time stamp, in the workers and in the parent alike, comes
+from one clock, :data:`clock_ns`, named by :data:`CLOCK`:
 
-Overhead, measured with :func:`measure_overhead` on the course's 2-core Linux
-machine (CPython 3.11, 400 tasks of 1 ms on 2 workers, best of 9 runs of
-each, ``Pool.map`` with ``chunksize`` 1 and 10 and ``ProcessPoolExecutor.map``,
-under ``fork``, ``spawn`` and ``forkserver``, 27 measurements): a traced run
+* ``time.monotonic_ns()`` everywhere except on Windows before Python 3.13.
+  The Python documentation calls ``time.monotonic()`` system-wide (always
+  since 3.5; on macOS since 3.10), and it cannot go backwards. It reads
+  ``CLOCK_MONOTONIC`` on Linux, ``mach_absolute_time()`` on macOS and, from
+  3.13, ``QueryPerformanceCounter()`` on Windows.
+* ``time.perf_counter_ns()`` on Windows with Python 3.10 to 3.12. There
+  ``time.monotonic()`` reads ``GetTickCount64()``, which ticks every 15.6 ms
+  or so: coarser than the tasks a chapter traces. ``time.perf_counter()``
+  reads ``QueryPerformanceCounter()`` (microsecond resolution) and has been
+  system-wide on Windows since 3.10; from 3.13 it is the same clock as
+  ``time.monotonic()``.
+
+``time.time_ns()`` is shared too, but it is the adjustable wall clock: NTP or
+an administrator can step it, even backwards, in the middle of a run. The CPU
+time of each task is ``time.thread_time_ns()``, the CPU time of the thread
+that ran it.
+
+Overhead, measured with the first version of :func:`measure_overhead`
+(which kept the best of 9 runs of each, where it now reports every round)
+on the course's 2-core Linux machine (CPython 3.11, 400 tasks of 1 ms on 2
+workers, ``Pool.map`` with ``chunksize`` 1 and 10 and
+``ProcessPoolExecutor.map``, under ``fork``, ``spawn`` and ``forkserver``,
+27 measurements): a traced run
 took a median 0.8% longer than the same run untraced; single measurements
 ranged from -4% to +8%, because that machine was shared with other jobs and
 its noise is larger than the cost. The target is at most 5%. The cost
@@ -52,45 +59,79 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing.pool
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from mpworkers._validate import check_int, check_real, check_str
+from mpworkers.claims import Timings, alternate
 from mpworkers.workloads import spin_for
 
 __all__ = [
-    "TaskRecord",
+    "CLOCK",
+    "EXECUTOR_METHODS",
+    "POOL_METHODS",
     "RawRecord",
-    "TracedCall",
-    "traced",
+    "TaskRecord",
     "Trace",
-    "trace_map",
+    "TracedCall",
     "best_trace",
-    "warm_up",
-    "plot_timeline",
-    "Overhead",
-    "measure_overhead",
     "clock_ns",
+    "measure_overhead",
+    "plot_timeline",
+    "trace_map",
+    "warm_up",
 ]
 
-#: The clock of every time stamp in a trace: system-wide and monotonic (see above).
-clock_ns: Callable[[], int] = time.monotonic_ns
+
+def _pick_clock() -> tuple[str, Callable[[], int]]:
+    """The trace clock for this platform and Python (see the module's docstring)."""
+    if sys.platform == "win32" and sys.version_info < (3, 13):
+        # time.monotonic() reads GetTickCount64() here: ticks of about 15.6 ms
+        return "time.perf_counter_ns", time.perf_counter_ns
+    return "time.monotonic_ns", time.monotonic_ns
+
+
+_CLOCK_NAME, _CLOCK_FUNC = _pick_clock()
+
+#: Name of the function behind :data:`clock_ns`: ``"time.monotonic_ns"``, or
+#: ``"time.perf_counter_ns"`` on Windows with Python 3.10 to 3.12.
+CLOCK: str = _CLOCK_NAME
+
+#: The clock of every time stamp in a trace, in nanoseconds: system-wide and monotonic.
+clock_ns: Callable[[], int] = _CLOCK_FUNC
 
 # CPU time of the calling thread; every supported platform has it, but fall
 # back to the process's CPU time rather than fail where it is missing.
 _cpu_ns: Callable[[], int] = getattr(time, "thread_time_ns", time.process_time_ns)
 
+#: The values of :func:`trace_map`'s ``method`` for a ``multiprocessing`` pool.
 POOL_METHODS: tuple[str, ...] = ("map", "imap", "imap_unordered", "apply_async")
+#: The values of :func:`trace_map`'s ``method`` for a ``concurrent.futures`` executor.
 EXECUTOR_METHODS: tuple[str, ...] = ("map", "submit")
+
+_RunnerKind = Literal["pool", "executor"]
+
+
+def _runner_kind(runner: Any) -> _RunnerKind:
+    """Say whether ``runner`` is a pool or an executor; raise ``TypeError`` otherwise."""
+    if isinstance(runner, multiprocessing.pool.Pool):
+        return "pool"
+    if isinstance(runner, concurrent.futures.Executor):
+        return "executor"
+    raise TypeError(
+        "runner must be a multiprocessing Pool or a concurrent.futures Executor, "
+        f"got {type(runner).__name__}"
+    )
 
 
 class TaskRecord(NamedTuple):
     """What happened to one task: who ran it, and when.
 
-    Time stamps are nanoseconds of :data:`clock_ns` (``time.monotonic_ns``),
+    Time stamps are nanoseconds of :data:`clock_ns` (see :data:`CLOCK`),
     comparable between the worker processes and the parent. A record is a
     named tuple: immutable, and usable wherever a plain tuple is.
     """
@@ -189,11 +230,6 @@ class TracedCall:
         cpu = _cpu_ns() - cpu
         end = clock_ns()
         return result, (task, os.getpid(), threading.get_ident(), start, end, cpu)
-
-
-def traced(func: Callable[..., Any], *, star: bool = False) -> TracedCall:
-    """Return ``TracedCall(func, star=star)``: ``func`` wrapped to record each call."""
-    return TracedCall(func, star=star)
 
 
 def _as_record(rec: Any) -> TaskRecord:
@@ -355,27 +391,26 @@ class Trace:
         others; 1.5 when the busiest spent half as long again as the average,
         so the others waited for it.
         """
-        busy = [0] * self.worker_count
-        for rec in self.records:
-            busy[rec.worker] += rec.end_ns - rec.start_ns
+        busy = self.busy_per_worker
         total = sum(busy)
         return max(busy) * len(busy) / total if total > 0 else 1.0
+
+    def _per_worker(self, value: Callable[[TaskRecord], int]) -> list[int]:
+        """``value(record)`` added up over each worker's records, indexed by worker."""
+        totals = [0] * self.worker_count
+        for rec in self.records:
+            totals[rec.worker] += value(rec)
+        return totals
 
     @property
     def tasks_per_worker(self) -> tuple[int, ...]:
         """Number of tasks each worker ran, indexed by worker."""
-        counts = [0] * self.worker_count
-        for rec in self.records:
-            counts[rec.worker] += 1
-        return tuple(counts)
+        return tuple(self._per_worker(lambda rec: 1))
 
     @property
     def busy_per_worker(self) -> tuple[float, ...]:
         """Seconds each worker spent in tasks, indexed by worker."""
-        busy = [0] * self.worker_count
-        for rec in self.records:
-            busy[rec.worker] += rec.end_ns - rec.start_ns
-        return tuple(b / 1e9 for b in busy)
+        return tuple(ns / 1e9 for ns in self._per_worker(lambda rec: rec.end_ns - rec.start_ns))
 
     @property
     def first_result(self) -> float:
@@ -396,14 +431,6 @@ class Trace:
             running += step
             best = max(best, running)
         return best
-
-
-def _is_pool(runner: Any) -> bool:
-    return isinstance(runner, multiprocessing.pool.Pool)
-
-
-def _is_executor(runner: Any) -> bool:
-    return isinstance(runner, concurrent.futures.Executor)
 
 
 def trace_map(
@@ -455,15 +482,8 @@ def trace_map(
     check_str("label", label)
     if chunksize is not None:
         check_int("chunksize", chunksize, minimum=1)
-    if _is_pool(runner):
-        allowed = POOL_METHODS
-    elif _is_executor(runner):
-        allowed = EXECUTOR_METHODS
-    else:
-        raise TypeError(
-            "runner must be a multiprocessing Pool or a concurrent.futures Executor, "
-            f"got {type(runner).__name__}"
-        )
+    kind = _runner_kind(runner)
+    allowed = POOL_METHODS if kind == "pool" else EXECUTOR_METHODS
     if method not in allowed:
         raise ValueError(f"method for a {type(runner).__name__} must be one of {allowed}, "
                          f"got {method!r}")
@@ -476,7 +496,7 @@ def trace_map(
     received: dict[int, int] = {}
 
     start = clock_ns()
-    if _is_pool(runner):
+    if kind == "pool":
         pool: multiprocessing.pool.Pool = runner
         if method == "map":
             pairs = pool.map(call, items, chunksize)
@@ -530,7 +550,10 @@ def best_trace(
 
     Other programs on the machine only ever add time to a run, so the
     fastest of a few runs is the least disturbed one: use it for a timeline
-    or a speed-up that should show the work rather than the noise.
+    that should show the work rather than the noise. To compare two ways of
+    running the tasks, time them in turns with
+    :func:`mpworkers.claims.alternate` instead, so that a drift of the
+    machine's speed slows both alike.
 
     Args:
         runner, func, iterable: as for :func:`trace_map` (``iterable`` is read once).
@@ -555,43 +578,44 @@ def _probe(seconds: float) -> tuple[int, int]:
 
 
 def warm_up(runner: Any, workers: int, *, task_seconds: float = 0.01,
-            max_rounds: int = 50) -> int:
+            timeout: float = 30.0) -> None:
     """Run short tasks until ``workers`` different workers have answered.
 
     A pool started with ``spawn`` or ``forkserver`` needs a moment before
     each worker can take tasks, and a ``ProcessPoolExecutor`` (with those
     start methods) or a ``ThreadPoolExecutor`` starts its workers only as
-    tasks arrive. Call
-    this before :func:`trace_map` so that the trace shows the work and not
-    the start-up. Each round hands ``workers`` tasks of ``task_seconds`` to
-    the runner, one at a time.
-
-    Returns:
-        The number of different workers seen (``workers`` unless the runner
-        has fewer, or ``max_rounds`` ran out first).
+    tasks arrive. Call this before :func:`trace_map` so that the trace shows
+    the work and not the start-up. Each round hands ``workers`` tasks of
+    ``task_seconds`` to the runner, one at a time, until every worker has
+    run one.
 
     Raises:
         TypeError: for a runner that is neither a pool nor an executor, or
             arguments of the wrong type.
-        ValueError: if ``workers`` < 1, ``task_seconds`` < 0 or ``max_rounds`` < 1.
+        ValueError: if ``workers`` < 1, ``task_seconds`` < 0 or ``timeout`` <= 0.
+        RuntimeError: if fewer than ``workers`` workers answered within
+            ``timeout`` seconds (the runner has fewer workers, or they do not
+            start).
     """
+    kind = _runner_kind(runner)
     check_int("workers", workers, minimum=1)
     check_real("task_seconds", task_seconds, minimum=0.0)
-    check_int("max_rounds", max_rounds, minimum=1)
+    if check_real("timeout", timeout, minimum=0.0) == 0:
+        raise ValueError("timeout must be > 0")
+    deadline = time.monotonic() + timeout
     seen: set[tuple[int, int]] = set()
-    for _ in range(max_rounds):
-        if _is_pool(runner):
-            seen.update(runner.map(_probe, [task_seconds] * workers, 1))
-        elif _is_executor(runner):
-            seen.update(runner.map(_probe, [task_seconds] * workers))
+    while True:
+        probes = [task_seconds] * workers
+        if kind == "pool":
+            seen.update(runner.map(_probe, probes, 1))
         else:
-            raise TypeError(
-                "runner must be a multiprocessing Pool or a concurrent.futures Executor, "
-                f"got {type(runner).__name__}"
-            )
+            seen.update(runner.map(_probe, probes))
         if len(seen) >= workers:
-            break
-    return len(seen)
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"only {len(seen)} of {workers} workers answered within {timeout:g} s"
+            )
 
 
 def plot_timeline(
@@ -606,10 +630,11 @@ def plot_timeline(
 ) -> Any:
     """Draw ``trace`` as a Gantt chart: one row per worker, one bar per task.
 
-    Bars are coloured by task id (dark: first tasks, light: last), so a chunk
-    of consecutive tasks shows as a run of similar colours. The dashed line
-    marks the moment the caller had every result. Matplotlib is imported
-    here, not when :mod:`mpworkers` is imported.
+    Each row is one ``broken_barh`` collection. Its bars are coloured by task
+    id (dark: first tasks, light: last), so a chunk of consecutive tasks shows
+    as a run of similar colours. The dashed line marks the moment the caller
+    had every result. Matplotlib is imported here, not when :mod:`mpworkers`
+    is imported.
 
     Args:
         trace: what to draw.
@@ -655,13 +680,13 @@ def plot_timeline(
     cmap = colormaps["viridis"]
     norm = Normalize(vmin=0, vmax=max(trace.task_count - 1, 1))
     to_ms = 1e-6
-    for rec in trace.records:
-        ax.barh(
-            rec.worker,
-            (rec.end_ns - rec.start_ns) * to_ms,
-            left=(rec.start_ns - trace.start_ns) * to_ms,
-            height=0.7,
-            color=cmap(norm(rec.task)),
+    for worker in range(trace.worker_count):
+        mine = [rec for rec in trace.records if rec.worker == worker]
+        ax.broken_barh(
+            [((rec.start_ns - trace.start_ns) * to_ms, (rec.end_ns - rec.start_ns) * to_ms)
+             for rec in mine],
+            (worker - 0.35, 0.7),
+            facecolors=[cmap(norm(rec.task)) for rec in mine],
             edgecolor="black",
             linewidth=0.4,
         )
@@ -693,59 +718,43 @@ def plot_timeline(
     return ax
 
 
-class Overhead(NamedTuple):
-    """Result of :func:`measure_overhead`: best wall times with and without tracing."""
-
-    plain: float
-    traced: float
-
-    @property
-    def fraction(self) -> float:
-        """Extra time of the traced run, as a share of the plain one (0.01 is 1%)."""
-        return self.traced / self.plain - 1.0
-
-
 def measure_overhead(
     runner: Any,
     *,
     task_seconds: float = 0.001,
     tasks: int = 400,
     chunksize: int = 1,
-    repeat: int = 7,
-) -> Overhead:
+    rounds: int = 5,
+) -> Timings:
     """Measure what tracing adds to the wall time of a ``map`` of short tasks.
 
-    Runs ``runner.map(spin_for, ...)`` and :func:`trace_map` of the same
-    tasks (each keeps a core busy for ``task_seconds``), alternating,
-    ``repeat`` times each, and returns the best time of each.
+    Times ``runner.map(spin_for, ...)`` (named ``"plain"``) and
+    :func:`trace_map` of the same tasks (``"traced"``), each task keeping a
+    core busy for ``task_seconds``, in alternation (see
+    :func:`mpworkers.claims.alternate`). ``timings.ratio("traced", "plain")``
+    is the traced run's time as a multiple of the plain run's, the median
+    over the rounds: 1.01 means tracing added 1%.
 
     Raises:
         TypeError: for a runner that is neither a pool nor an executor, or
             arguments of the wrong type.
         ValueError: if ``task_seconds`` <= 0, ``tasks`` < 1, ``chunksize`` < 1
-            or ``repeat`` < 1.
+            or ``rounds`` < 1.
     """
-    check_real("task_seconds", task_seconds, minimum=0.0)
-    if task_seconds == 0:
+    kind = _runner_kind(runner)
+    if check_real("task_seconds", task_seconds, minimum=0.0) == 0:
         raise ValueError("task_seconds must be > 0")
     check_int("tasks", tasks, minimum=1)
     check_int("chunksize", chunksize, minimum=1)
-    check_int("repeat", repeat, minimum=1)
-    if not (_is_pool(runner) or _is_executor(runner)):
-        raise TypeError(
-            "runner must be a multiprocessing Pool or a concurrent.futures Executor, "
-            f"got {type(runner).__name__}"
-        )
+    check_int("rounds", rounds, minimum=1)
     args = [task_seconds] * tasks
-    best_plain = best_traced = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        if _is_pool(runner):
-            runner.map(spin_for, args, chunksize)
-        else:
-            list(runner.map(spin_for, args, chunksize=chunksize))
-        best_plain = min(best_plain, time.perf_counter() - start)
-        start = time.perf_counter()
-        trace_map(runner, spin_for, args, chunksize=chunksize)
-        best_traced = min(best_traced, time.perf_counter() - start)
-    return Overhead(best_plain, best_traced)
+
+    def plain() -> list[float]:
+        if kind == "pool":
+            return list(runner.map(spin_for, args, chunksize))
+        return list(runner.map(spin_for, args, chunksize=chunksize))
+
+    def traced() -> list[float]:
+        return list(trace_map(runner, spin_for, args, chunksize=chunksize).results)
+
+    return alternate({"plain": plain, "traced": traced}, rounds=rounds)

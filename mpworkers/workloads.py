@@ -67,6 +67,10 @@ def spin_for(seconds: float) -> float:
 
     Unlike :func:`spin`, the duration does not depend on the speed of the CPU,
     which makes it the right task where a chapter needs tasks of a known length.
+    The amount of work does: it is a loop that reads the clock until the time
+    is up, so a task that shares its CPU with others (more workers than CPUs,
+    a CPU quota, a busy machine) computes less in the same time, and may
+    overrun a little if it is not running when the time is up.
 
     Raises:
         TypeError: if ``seconds`` is not a real number.

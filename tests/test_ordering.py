@@ -116,6 +116,30 @@ def test_send_in_turn_waits_for_its_turn(work_first: bool) -> None:
     assert queue.items == [(2, "Process 2: 2")]
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_send_in_turn_waits_at_the_ready_barrier(method: str) -> None:
+    ctx = multiprocessing.get_context(method)
+    queue = ctx.SimpleQueue()
+    ready = ctx.Barrier(3)  # two children and the parent
+    turns = [ctx.Event(), ctx.Event()]
+    children = [
+        ctx.Process(target=send_in_turn, args=(queue, 1, turns[0], turns[1]),
+                    kwargs={"work": 1000, "ready": ready}),
+        ctx.Process(target=send_in_turn, args=(queue, 2, turns[1]),
+                    kwargs={"work": 1000, "work_first": False, "ready": ready}),
+    ]
+    turns[0].set()  # child 1 may send as soon as it is past the barrier
+    for child in children:
+        child.start()
+    assert queue.empty()  # nobody is past the barrier before the parent is
+    ready.wait(60)
+    received = [queue.get()[0] for _ in children]
+    for child in children:
+        child.join()
+    assert received == [1, 2]
+    assert [child.exitcode for child in children] == [0, 0]
+
+
 def test_send_in_turn_last_child_sets_nothing() -> None:
     queue = ListQueue()
     my_turn = threading.Event()
@@ -132,6 +156,7 @@ def test_send_in_turn_last_child_sets_nothing() -> None:
         ({"number": -1}, ValueError, "number must be >= 0"),
         ({"my_turn": object()}, TypeError, "my_turn must have a wait"),
         ({"next_turn": object()}, TypeError, "next_turn must have a set"),
+        ({"ready": object()}, TypeError, "ready must have a wait"),
         ({"work": 1.0}, TypeError, "work must be an int"),
         ({"work": -1}, ValueError, "work must be >= 0"),
         ({"work_first": 1}, TypeError, "work_first must be a bool"),

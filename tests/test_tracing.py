@@ -16,22 +16,27 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+import mpworkers.tracing
 from mpworkers import noop, spin, square
+from mpworkers.claims import Timings
 from mpworkers.tracing import (
-    Overhead,
+    CLOCK,
+    EXECUTOR_METHODS,
+    POOL_METHODS,
     TaskRecord,
     Trace,
     TracedCall,
     best_trace,
+    clock_ns,
     measure_overhead,
     plot_timeline,
     trace_map,
-    traced,
     warm_up,
 )
 
@@ -44,8 +49,43 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
 )
 
-POOL_METHODS = ["map", "imap", "imap_unordered", "apply_async"]
-EXECUTOR_METHODS = ["map", "submit"]
+
+
+def test_public_names() -> None:
+    assert set(mpworkers.tracing.__all__) >= {"POOL_METHODS", "EXECUTOR_METHODS", "CLOCK"}
+    assert all(hasattr(mpworkers.tracing, name) for name in mpworkers.tracing.__all__)
+    assert POOL_METHODS == ("map", "imap", "imap_unordered", "apply_async")
+    assert EXECUTOR_METHODS == ("map", "submit")
+
+
+# ---------------------------------------------------------------- the clock
+
+
+def test_clock_is_monotonic_except_on_old_windows() -> None:
+    if sys.platform == "win32" and sys.version_info < (3, 13):
+        assert CLOCK == "time.perf_counter_ns" and clock_ns is time.perf_counter_ns
+    else:
+        assert CLOCK == "time.monotonic_ns" and clock_ns is time.monotonic_ns
+
+
+@pytest.mark.parametrize(
+    "platform, version, expected",
+    [
+        ("win32", (3, 10, 0), "time.perf_counter_ns"),
+        ("win32", (3, 12, 9), "time.perf_counter_ns"),
+        ("win32", (3, 13, 0), "time.monotonic_ns"),
+        ("darwin", (3, 10, 0), "time.monotonic_ns"),
+        ("linux", (3, 11, 7), "time.monotonic_ns"),
+    ],
+)
+def test_pick_clock(
+    monkeypatch: pytest.MonkeyPatch, platform: str, version: tuple[int, ...], expected: str
+) -> None:
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(sys, "version_info", version)
+    name, func = mpworkers.tracing._pick_clock()
+    assert name == expected
+    assert func is getattr(time, expected.removeprefix("time."))
 
 
 # ---------------------------------------------------------------- TracedCall
@@ -65,7 +105,7 @@ def test_traced_call_returns_result_and_raw_record() -> None:
 
 
 def test_traced_call_star_unpacks_arguments() -> None:
-    result, raw = traced(operator.mul, star=True)((0, (6, 7)))
+    result, raw = TracedCall(operator.mul, star=True)((0, (6, 7)))
     assert result == 42 and raw[0] == 0
 
 
@@ -348,19 +388,24 @@ def test_best_trace_validates(thread_executor: concurrent.futures.ThreadPoolExec
 
 
 def test_warm_up_meets_every_worker(process_pool: multiprocessing.pool.Pool) -> None:
-    assert warm_up(process_pool, WORKERS, task_seconds=0.005) == WORKERS
+    warm_up(process_pool, WORKERS, task_seconds=0.005)
+    # every worker now answers at once: both take part in a map of two waits
+    trace = trace_map(process_pool, time.sleep, [0.05] * WORKERS, chunksize=1)
+    assert trace.worker_count == WORKERS
 
 
 def test_warm_up_starts_executor_workers(
     process_executor: concurrent.futures.ProcessPoolExecutor,
 ) -> None:
-    assert warm_up(process_executor, WORKERS, task_seconds=0.005) == WORKERS
+    warm_up(process_executor, WORKERS, task_seconds=0.005)
+    assert len(process_executor._processes) == WORKERS
 
 
-def test_warm_up_cannot_see_more_workers_than_exist(
+def test_warm_up_says_when_workers_are_missing(
     thread_executor: concurrent.futures.ThreadPoolExecutor,
 ) -> None:
-    assert warm_up(thread_executor, WORKERS + 1, task_seconds=0.0, max_rounds=3) <= WORKERS
+    with pytest.raises(RuntimeError, match=f"only {WORKERS} of {WORKERS + 1} workers answered"):
+        warm_up(thread_executor, WORKERS + 1, task_seconds=0.0, timeout=0.05)
 
 
 def test_warm_up_validates(thread_executor: concurrent.futures.ThreadPoolExecutor) -> None:
@@ -370,18 +415,27 @@ def test_warm_up_validates(thread_executor: concurrent.futures.ThreadPoolExecuto
         warm_up(thread_executor, 0)
     with pytest.raises(ValueError, match="task_seconds must be >= 0"):
         warm_up(thread_executor, 1, task_seconds=-1)
-    with pytest.raises(ValueError, match="max_rounds must be >= 1"):
-        warm_up(thread_executor, 1, max_rounds=0)
+    with pytest.raises(ValueError, match="timeout must be > 0"):
+        warm_up(thread_executor, 1, timeout=0)
+    with pytest.raises(TypeError, match="timeout must be a real number"):
+        warm_up(thread_executor, 1, timeout="1")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- measure_overhead
 
 
-def test_measure_overhead_returns_two_times(thread_pool: multiprocessing.pool.ThreadPool) -> None:
-    result = measure_overhead(thread_pool, task_seconds=0.0001, tasks=4, repeat=1)
-    assert isinstance(result, Overhead)
-    assert result.plain > 0 and result.traced > 0
-    assert result.fraction == pytest.approx(result.traced / result.plain - 1)
+@pytest.mark.parametrize("runner", ["thread_pool", "thread_executor"])
+def test_measure_overhead_alternates_plain_and_traced(
+    runner: str, request: pytest.FixtureRequest
+) -> None:
+    result = measure_overhead(
+        request.getfixturevalue(runner), task_seconds=0.0001, tasks=4, chunksize=2, rounds=3
+    )
+    assert isinstance(result, Timings)
+    assert result.rounds == 3 and list(result.times) == ["plain", "traced"]
+    for name in ("plain", "traced"):  # spin_for returns the time it spun
+        assert len(result.results[name]) == 4 and min(result.results[name]) >= 0.0001
+    assert result.ratio("traced", "plain") > 0
 
 
 def test_measure_overhead_validates(thread_pool: multiprocessing.pool.ThreadPool) -> None:
@@ -391,8 +445,10 @@ def test_measure_overhead_validates(thread_pool: multiprocessing.pool.ThreadPool
         measure_overhead(thread_pool, task_seconds=0)
     with pytest.raises(ValueError, match="tasks must be >= 1"):
         measure_overhead(thread_pool, tasks=0)
-    with pytest.raises(ValueError, match="repeat must be >= 1"):
-        measure_overhead(thread_pool, repeat=0)
+    with pytest.raises(ValueError, match="rounds must be >= 1"):
+        measure_overhead(thread_pool, rounds=0)
+    with pytest.raises(ValueError, match="chunksize must be >= 1"):
+        measure_overhead(thread_pool, chunksize=0)
 
 
 # ---------------------------------------------------------------- plot_timeline
@@ -408,10 +464,15 @@ def pyplot() -> Iterator[Any]:
     plt.close("all")
 
 
-def test_plot_timeline_draws_one_bar_per_task(pyplot: Any) -> None:
+def test_plot_timeline_draws_one_row_per_worker_and_one_bar_per_task(pyplot: Any) -> None:
     trace = synthetic()
     ax = plot_timeline(trace, title="t", workers=3, show_received=True)
-    assert len(ax.patches) == trace.task_count
+    rows = ax.collections  # one broken_barh per worker that ran a task
+    assert len(rows) == trace.worker_count
+    assert [len(row.get_paths()) for row in rows] == list(trace.tasks_per_worker)
+    # worker 0 ran tasks 0 and 3, from 10 to 40 ns and 40 to 90 ns (drawn in ms)
+    (x0, y0), *_ = rows[0].get_paths()[0].vertices
+    assert x0 == pytest.approx(10e-6) and y0 == pytest.approx(-0.35)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["worker 0", "worker 1", "worker 2", "caller"]
     assert ax.get_title(loc="left") == "t"
