@@ -5,6 +5,10 @@
 
 PYTHON ?= python3
 VENV ?= .venv
+# Children started with spawn and forkserver import multiprocessing and
+# mpworkers afresh: let Python cache the compiled modules (a machine may set
+# this variable, which makes every child compile them again).
+unexport PYTHONDONTWRITEBYTECODE
 PY := $(VENV)/bin/python
 START_METHODS ?= fork spawn forkserver
 NB ?= book
@@ -32,6 +36,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	  $(PY) $$(ls $(VENV)/pip-wheel/pip-*.whl)/pip install --quiet $(VENV)/pip-wheel/pip-*.whl; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# a Python unpacked without its compiled standard library compiles it in
+	@# every child it starts: compile it once
+	$(PY) -m compileall -q -j0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')" >/dev/null 2>&1 || true
 	@# build matplotlib's font cache now: on first use it logs a warning that
 	@# would land in a cell's output
 	$(PY) -c "import matplotlib.pyplot"
