@@ -28,6 +28,8 @@ Submodules:
   (chapter 13).
 * :mod:`mpworkers.guidelines` - standard input in a child, zombie processes, a fork-safe
   buffered stream: the programming guidelines checked (chapter 14).
+* :mod:`mpworkers.exchange` - sending and placing data between processes: transports, shared
+  memory, the resource tracker (chapter 10).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
   processes; one process per call (chapter 11).
 """
