@@ -9,6 +9,8 @@ VENV ?= .venv
 # mpworkers afresh: let Python cache the compiled modules (a machine may set
 # this variable, which makes every child compile them again).
 unexport PYTHONDONTWRITEBYTECODE
+# Kernels and children import mpworkers from this checkout, whatever venv runs them.
+export PYTHONPATH := $(CURDIR)
 PY := $(VENV)/bin/python
 START_METHODS ?= fork spawn forkserver
 NB ?= book

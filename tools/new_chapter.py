@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"created {args.notebook} and added it to _toc.yml under {args.part!r}"
           f"{' (a new part)' if new_part else ''}.")
     print("Next:")
-    print("  1. Write the chapter: replace every TODO (CONTRIBUTING.md says how).")
+    print("  1. Write the chapter: replace every TODO (CONTRIBUTING.md says how); the")
+    print("     template's example cells (machine summary, claim) are there to be replaced.")
     print("  2. Put every function a child process runs in mpworkers/<module>.py, typed,")
     print("     documented and argument-checked, with tests/test_<module>.py; add the module")
     print("     to book/api.md and to the list in mpworkers/__init__.py's docstring.")
@@ -156,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  3. Describe the new part on the landing page: a '### {args.part}' section")
         print("     in book/intro.md.")
     print(f"  {'4' if new_part else '3'}. make execute NB={args.notebook}   (stores its outputs)")
-    print(f"  {'5' if new_part else '4'}. make test-notebooks NB={args.notebook} and "
-          f"make test-constrained NB={args.notebook}")
+    print(f"  {'5' if new_part else '4'}. make test-notebooks NB={args.notebook}, "
+          f"make test-constrained NB={args.notebook},")
+    print("     make test-unit (lint, types, unit tests, chapter rules) and make book;")
+    print("     then commit the notebook with its outputs, the module and its tests.")
     return 0
 
 
