@@ -24,6 +24,7 @@ Submodules:
 * :mod:`mpworkers.bench` - the benchmark of chapter 8: ``python -m mpworkers.bench``.
 * :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle, listening addresses
   (chapter 9).
+* :mod:`mpworkers.failures` - workers that crash, hang, leak or log on purpose (chapter 12).
 * :mod:`mpworkers.alternatives` - threads, subinterpreters and processes on the same work
   (chapter 13).
 * :mod:`mpworkers.guidelines` - standard input in a child, zombie processes, a fork-safe
