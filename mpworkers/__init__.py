@@ -17,7 +17,8 @@ Submodules:
 * :mod:`mpworkers.scripts` - run a program as a script; capture a child's output.
 * :mod:`mpworkers.memory` - a per-process counter: processes do not share memory (chapter 1).
 * :mod:`mpworkers.sharing` - what threads share and processes copy (chapter 2).
-* :mod:`mpworkers.pools` - one task per process, pool initializers, a pickling tracer (chapter 4).
+* :mod:`mpworkers.pools` - one task per process, pool initializers, a pickling tracer (chapter 4);
+  pool sizing in containers and under schedulers (chapter 5).
 * :mod:`mpworkers.faults` - workers that fail or wait on purpose (chapter 5).
 * :mod:`mpworkers.ordering` - sending lines in turn, reading printed orders back (chapter 6).
 * :mod:`mpworkers.tracing` - timelines of which worker ran which task, and when (chapter 7).

@@ -13,6 +13,12 @@ visible to the parent, without printing from a child:
 * :class:`Parcel` is a value that records which process pickled it, so a
   round trip through a pool shows where the argument and the result were
   pickled.
+* :func:`slow_whoami` is :func:`~mpworkers.basics.whoami` for a task that
+  takes a while, so that every worker of a pool gets a share of the tasks.
+* :func:`pool_size` says how many workers to start: the CPUs this process
+  may really use (:func:`mpworkers.cpus.effective_cpus`: affinity mask, CPU
+  quota, ``PYTHON_CPU_COUNT``), and a job scheduler's allocation
+  (``SLURM_CPUS_PER_TASK``, JupyterHub's and Binder's ``CPU_LIMIT``).
 
 Everything is defined at the top level of an importable module, so it works
 with the ``fork``, ``spawn`` and ``forkserver`` start methods.
@@ -20,14 +26,30 @@ with the ``fork``, ``spawn`` and ``forkserver`` start methods.
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
+import time
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from mpworkers._validate import check_int, check_str
+from mpworkers._validate import check_int, check_real, check_str
 from mpworkers.basics import Putter, _check_putter
+from mpworkers.cpus import CpuBudget, effective_cpus
 from mpworkers.workloads import spin
 
-__all__ = ["Parcel", "SetupReport", "report_setup", "setup_worker", "spin_to"]
+__all__ = [
+    "SCHEDULER_VARIABLES",
+    "Parcel",
+    "PoolSize",
+    "SetupReport",
+    "pool_size",
+    "report_setup",
+    "scheduler_cpus",
+    "setup_worker",
+    "slow_whoami",
+    "spin_to",
+]
 
 
 def spin_to(queue: Putter, task: int, n: int) -> None:
@@ -149,3 +171,116 @@ class Parcel:
 
     def __repr__(self) -> str:
         return f"Parcel({self.value!r}, packed {len(self.packed_by)} time(s))"
+
+
+def slow_whoami(task: Any = None, seconds: float = 0.03) -> tuple[Any, int, str]:
+    """Wait ``seconds``, then return ``(task, pid, process name)`` like ``whoami``.
+
+    A task that returns at once lets the first worker of a pool drain the
+    whole queue before the second has asked for anything; tasks that take a
+    while are shared between the workers, as real tasks are. It sleeps, so
+    the workers share the tasks even on a single CPU.
+
+    Raises:
+        TypeError: if ``seconds`` is not a real number.
+        ValueError: if ``seconds`` is negative.
+    """
+    check_real("seconds", seconds, minimum=0.0)
+    time.sleep(seconds)
+    current = multiprocessing.current_process()
+    return task, os.getpid(), current.name
+
+
+SCHEDULER_VARIABLES = ("SLURM_CPUS_PER_TASK", "CPU_LIMIT")
+"""Environment variables in which a scheduler says how many CPUs a job got.
+
+``SLURM_CPUS_PER_TASK`` is set by Slurm when the job asked for
+``--cpus-per-task``; ``CPU_LIMIT`` by JupyterHub (and so mybinder.org) when
+the server has a CPU limit, as a number of CPUs that may be fractional."""
+
+
+def scheduler_cpus(environ: Mapping[str, str] | None = None) -> tuple[int | None, str]:
+    """Return ``(N, explanation)`` for the CPUs a scheduler granted, or ``(None, why not)``.
+
+    It reads :data:`SCHEDULER_VARIABLES` in order and uses the first one
+    that is set; a fractional value is rounded up (``CPU_LIMIT=0.5`` gives 1,
+    as a CPU quota of half a CPU still lets one worker run). A value that is
+    not a positive number is skipped, and the explanation says so.
+
+    >>> scheduler_cpus({"SLURM_CPUS_PER_TASK": "4"})
+    (4, 'SLURM_CPUS_PER_TASK=4')
+    >>> scheduler_cpus({})
+    (None, 'no scheduler variable set (SLURM_CPUS_PER_TASK, CPU_LIMIT)')
+
+    Raises:
+        TypeError: if ``environ`` is not a mapping.
+    """
+    environ = os.environ if environ is None else environ
+    if not isinstance(environ, Mapping):
+        raise TypeError(f"environ must be a mapping, got {type(environ).__name__}")
+    skipped: list[str] = []
+    for name in SCHEDULER_VARIABLES:
+        raw = environ.get(name)
+        if raw is None or not str(raw).strip():
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            skipped.append(f"{name}={raw!r} is not a number")
+            continue
+        if not math.isfinite(value) or value <= 0:
+            skipped.append(f"{name}={raw!r} is not a positive number")
+            continue
+        return max(1, math.ceil(value)), f"{name}={str(raw).strip()}"
+    if skipped:
+        return None, "; ".join(skipped) + ": ignored"
+    return None, f"no scheduler variable set ({', '.join(SCHEDULER_VARIABLES)})"
+
+
+class PoolSize(NamedTuple):
+    """How many workers :func:`pool_size` suggests, and what decided it."""
+
+    workers: int
+    """The number of worker processes to start."""
+    decided_by: str
+    """The limit that decided, e.g. ``'CPU quota'`` or ``'SLURM_CPUS_PER_TASK=4'``."""
+    budget: CpuBudget
+    """The CPUs this process may use, with every limit that was considered."""
+
+
+def pool_size(
+    environ: Mapping[str, str] | None = None, budget: CpuBudget | None = None
+) -> PoolSize:
+    """Return how many workers a pool of CPU-bound tasks should have here.
+
+    ``multiprocessing.Pool()`` and ``ProcessPoolExecutor()`` start
+    ``os.process_cpu_count()`` workers (Python 3.13+; ``os.cpu_count()``
+    before), which counts the CPUs the machine shows, less those outside
+    the affinity mask. In a container with a CPU quota (``docker run --cpus``,
+    a Kubernetes CPU limit, mybinder.org) that is too many. This function
+    takes the smallest of the effective CPUs of
+    :func:`mpworkers.cpus.effective_cpus` (visible CPUs, affinity mask, cgroup
+    CPU quota, ``PYTHON_CPU_COUNT``/``-X cpu_count``) and the scheduler's
+    allocation of :func:`scheduler_cpus`; on a tie the scheduler's variable
+    is named.
+
+    >>> size = pool_size({"CPU_LIMIT": "1.0"})
+    >>> size.workers, size.decided_by
+    (1, 'CPU_LIMIT=1.0')
+
+    Args:
+        environ: the environment to read the scheduler's variables from
+            (default: this process's).
+        budget: the CPUs this process may use (default: ``effective_cpus()``).
+
+    Raises:
+        TypeError: if ``environ`` is not a mapping or ``budget`` not a ``CpuBudget``.
+    """
+    if budget is None:
+        budget = effective_cpus()
+    elif not isinstance(budget, CpuBudget):
+        raise TypeError(f"budget must be a CpuBudget, got {type(budget).__name__}")
+    granted, why = scheduler_cpus(environ)
+    if granted is not None and granted <= budget.count:
+        return PoolSize(granted, why, budget)
+    return PoolSize(budget.count, budget.limited_by, budget)

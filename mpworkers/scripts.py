@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mpworkers._validate import check_real, check_str
@@ -59,6 +59,8 @@ def run_script(
     args: Sequence[str] = (),
     name: str = "script.py",
     timeout: float = 60.0,
+    python_options: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> ScriptResult:
     """Write ``source`` to a temporary folder as ``name`` and run it with this Python.
 
@@ -68,16 +70,29 @@ def run_script(
     runs ``python script.py``, but with colour turned off (``NO_COLOR=1``), so
     that its output is plain text everywhere. The folder is deleted afterwards.
 
+    >>> run_script("print(6 * 7)").stdout
+    '42\\n'
+    >>> run_script("import os; print(os.environ['GREETING'])", env={"GREETING": "hi"}).stdout
+    'hi\\n'
+
     Args:
         source: the program's text; common leading indentation is removed.
         args: command-line arguments for the script.
         name: the file name to write, ending in ``.py``.
         timeout: seconds after which the script is killed and
             :class:`subprocess.TimeoutExpired` is raised.
+        python_options: options for the interpreter itself, placed before the
+            script's name, as in ``python -W default script.py``:
+            ``["-W", "default"]`` or ``["-X", "cpu_count=1"]``.
+        env: environment variables to set for the script, on top of this
+            process's environment (``{"PYTHON_CPU_COUNT": "1"}``).
 
     Raises:
-        TypeError: if ``source`` or ``name`` is not a str or ``args`` holds a non-str.
-        ValueError: if ``name`` is not a plain ``.py`` file name or ``timeout`` <= 0.
+        TypeError: if ``source`` or ``name`` is not a str, ``args`` or
+            ``python_options`` holds a non-str, or ``env`` is not a mapping of
+            str to str.
+        ValueError: if ``name`` is not a plain ``.py`` file name, ``timeout`` <= 0,
+            or an environment variable's name is empty or contains ``=``.
     """
     check_str("source", source)
     check_str("name", name)
@@ -85,20 +100,24 @@ def run_script(
         raise ValueError(f"name must be a plain file name ending in .py, got {name!r}")
     if isinstance(args, str) or not all(isinstance(a, str) for a in args):
         raise TypeError("args must be a sequence of str")
+    if isinstance(python_options, str) or not all(isinstance(o, str) for o in python_options):
+        raise TypeError("python_options must be a sequence of str, e.g. ['-W', 'default']")
     check_real("timeout", timeout, minimum=0.0)
     if timeout == 0:
         raise ValueError("timeout must be > 0")
+    extra = _check_env(env)
 
-    env = {k: v for k, v in os.environ.items() if k not in _FORCE_COLOUR}
-    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1")
+    variables = {k: v for k, v in os.environ.items() if k not in _FORCE_COLOUR}
+    variables.update(extra)
+    variables.update(PYTHONUNBUFFERED="1", NO_COLOR="1")
     with tempfile.TemporaryDirectory(prefix="mpcourse-") as folder:
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(textwrap.dedent(source))
         proc = subprocess.run(
-            [sys.executable, name, *args],
+            [sys.executable, *python_options, name, *args],
             cwd=folder,
-            env=env,
+            env=variables,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -109,6 +128,19 @@ def run_script(
         return _plain(text).replace(real, "<tmp>").replace(folder, "<tmp>")
 
     return ScriptResult(proc.returncode, clean(proc.stdout), clean(proc.stderr))
+
+
+def _check_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    if env is None:
+        return {}
+    if not isinstance(env, Mapping):
+        raise TypeError(f"env must be a mapping of variable names to values, got {env!r}")
+    for key, value in env.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"env must map str to str, got {key!r}: {value!r}")
+        if not key or "=" in key:
+            raise ValueError(f"{key!r} is not a valid environment variable name")
+    return dict(env)
 
 
 @dataclass

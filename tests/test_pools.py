@@ -12,7 +12,19 @@ from typing import Any
 import pytest
 
 from mpworkers import noop, spin
-from mpworkers.pools import Parcel, SetupReport, report_setup, setup_worker, spin_to
+from mpworkers.cpus import CpuBudget
+from mpworkers.pools import (
+    SCHEDULER_VARIABLES,
+    Parcel,
+    PoolSize,
+    SetupReport,
+    pool_size,
+    report_setup,
+    scheduler_cpus,
+    setup_worker,
+    slow_whoami,
+    spin_to,
+)
 
 METHODS = [
     m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
@@ -176,3 +188,113 @@ def test_parcel_round_trip_through_a_pool(method: str) -> None:
 def test_spin_still_importable_for_pools() -> None:
     # the chapter sends spin by reference: module and name
     assert pickle.loads(pickle.dumps(spin)) is spin
+
+
+# slow_whoami ---------------------------------------------------------------------
+
+
+def test_slow_whoami_waits_then_reports_this_process() -> None:
+    import time
+
+    start = time.perf_counter()
+    task, pid, name = slow_whoami("t", 0.05)
+    assert time.perf_counter() - start >= 0.04
+    assert (task, pid, name) == ("t", os.getpid(), multiprocessing.current_process().name)
+    assert slow_whoami(seconds=0)[0] is None
+
+
+@pytest.mark.parametrize(("seconds", "error"), [("1", TypeError), (True, TypeError),
+                                                (-0.1, ValueError), (float("nan"), ValueError)])
+def test_slow_whoami_checks_seconds(seconds: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        slow_whoami(1, seconds)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_slow_whoami_tasks_are_shared_by_two_workers(method: str) -> None:
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(2) as pool:
+        pool.map(noop, range(2))  # both workers are up
+        reports = list(pool.imap_unordered(slow_whoami, range(12), chunksize=3))
+    assert sorted(task for task, _pid, _name in reports) == list(range(12))
+    assert len({pid for _task, pid, _name in reports}) == 2
+    assert os.getpid() not in {pid for _task, pid, _name in reports}
+
+
+# scheduler_cpus and pool_size -----------------------------------------------------
+
+
+def budget(count: int, limited_by: str = "visible CPUs") -> CpuBudget:
+    return CpuBudget(count=count, visible=8, affinity=8, quota=None, override=None,
+                     limited_by=limited_by)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SLURM_CPUS_PER_TASK": "4"}, (4, "SLURM_CPUS_PER_TASK=4")),
+        ({"CPU_LIMIT": "1.0"}, (1, "CPU_LIMIT=1.0")),
+        ({"CPU_LIMIT": "0.5"}, (1, "CPU_LIMIT=0.5")),
+        ({"CPU_LIMIT": "2.5"}, (3, "CPU_LIMIT=2.5")),
+        ({"CPU_LIMIT": " 2 "}, (2, "CPU_LIMIT=2")),
+        ({"SLURM_CPUS_PER_TASK": "2", "CPU_LIMIT": "6"}, (2, "SLURM_CPUS_PER_TASK=2")),
+    ],
+)
+def test_scheduler_cpus_reads_the_first_variable_set(
+    environ: dict[str, str], expected: tuple[int, str]
+) -> None:
+    assert scheduler_cpus(environ) == expected
+
+
+def test_scheduler_cpus_without_variables() -> None:
+    count, why = scheduler_cpus({"PATH": "/bin", "CPU_LIMIT": "  "})
+    assert count is None
+    assert all(name in why for name in SCHEDULER_VARIABLES)
+
+
+@pytest.mark.parametrize("bad", ["", "x", "0", "-2", "nan", "inf", "1e999"])
+def test_scheduler_cpus_skips_bad_values_and_says_why(bad: str) -> None:
+    count, why = scheduler_cpus({"SLURM_CPUS_PER_TASK": bad, "CPU_LIMIT": "2"})
+    assert count == 2 and why == "CPU_LIMIT=2"
+    count, why = scheduler_cpus({"SLURM_CPUS_PER_TASK": bad})
+    assert count is None
+    if bad:
+        assert "ignored" in why and repr(bad) in why
+
+
+def test_scheduler_cpus_reads_this_process_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLURM_CPUS_PER_TASK", raising=False)
+    monkeypatch.setenv("CPU_LIMIT", "3")
+    assert scheduler_cpus() == (3, "CPU_LIMIT=3")
+
+
+def test_scheduler_cpus_checks_environ() -> None:
+    with pytest.raises(TypeError):
+        scheduler_cpus(["CPU_LIMIT=1"])  # type: ignore[arg-type]
+
+
+def test_pool_size_takes_the_smaller_limit() -> None:
+    four = budget(4, "CPU quota")
+    assert pool_size({}, four) == PoolSize(4, "CPU quota", four)
+    assert pool_size({"SLURM_CPUS_PER_TASK": "2"}, four).workers == 2
+    assert pool_size({"SLURM_CPUS_PER_TASK": "2"}, four).decided_by == "SLURM_CPUS_PER_TASK=2"
+    assert pool_size({"SLURM_CPUS_PER_TASK": "16"}, four)[:2] == (4, "CPU quota")
+    # a tie names the scheduler's variable
+    assert pool_size({"CPU_LIMIT": "4"}, four)[:2] == (4, "CPU_LIMIT=4")
+    assert pool_size({"CPU_LIMIT": "bad"}, four)[:2] == (4, "CPU quota")
+
+
+def test_pool_size_defaults_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SCHEDULER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    size = pool_size()
+    assert 1 <= size.workers <= (os.cpu_count() or 1)
+    assert size.workers == size.budget.count
+    assert size.decided_by == size.budget.limited_by
+
+
+def test_pool_size_checks_its_arguments() -> None:
+    with pytest.raises(TypeError):
+        pool_size({}, 4)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        pool_size("CPU_LIMIT=1")  # type: ignore[arg-type]

@@ -81,6 +81,13 @@ def test_run_script_timeout() -> None:
         ({"source": "", "args": "abc"}, TypeError),
         ({"source": "", "args": [1]}, TypeError),
         ({"source": "", "timeout": 0}, ValueError),
+        ({"source": "", "python_options": "-W default"}, TypeError),
+        ({"source": "", "python_options": ["-X", 1]}, TypeError),
+        ({"source": "", "env": [("A", "1")]}, TypeError),
+        ({"source": "", "env": {"A": 1}}, TypeError),
+        ({"source": "", "env": {1: "1"}}, TypeError),
+        ({"source": "", "env": {"": "1"}}, ValueError),
+        ({"source": "", "env": {"A=B": "1"}}, ValueError),
     ],
 )
 def test_run_script_validates(kwargs: dict[str, object], error: type[Exception]) -> None:
@@ -97,3 +104,32 @@ def test_capture_child_output_collects_what_a_spawn_child_writes() -> None:
     assert child.exitcode == 1
     assert captured.last_error_line.startswith("TypeError: x must be a real number")
     assert captured.stdout == ""
+
+
+def test_run_script_passes_python_options_before_the_script() -> None:
+    source = "import sys\nprint(sys.flags.optimize, sys._xoptions.get('mark'), sys.argv[1:])"
+    result = scripts.run_script(source, python_options=["-O", "-X", "mark=1"], args=["-O"])
+    assert result.stdout == "1 1 ['-O']\n"
+
+
+def test_run_script_adds_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPWORKERS_TEST_KEPT", "kept")
+    source = "import os\nprint(os.environ['MPWORKERS_TEST_KEPT'], os.environ['ADDED'])"
+    result = scripts.run_script(source, env={"ADDED": "added"})
+    assert result.stdout == "kept added\n"
+    # the variables that keep the output plain win over the caller's
+    result = scripts.run_script("import os\nprint(os.environ['NO_COLOR'])", env={"NO_COLOR": ""})
+    assert result.stdout == "1\n"
+
+
+def test_run_script_warnings_option_shows_a_hidden_deprecation_warning() -> None:
+    source = """
+        import warnings
+        import email  # any module other than __main__
+
+        warnings.warn_explicit("old", DeprecationWarning, "x.py", 1, module="email")
+        print("done")
+        """
+    assert "DeprecationWarning" not in scripts.run_script(source).stderr
+    shown = scripts.run_script(source, python_options=["-W", "default"])
+    assert "DeprecationWarning: old" in shown.stderr
