@@ -105,7 +105,7 @@ def free_threaded_build() -> bool:
     It reads ``sysconfig.get_config_var("Py_GIL_DISABLED")``. On such a build
     the GIL is normally off, but an extension module that does not declare
     support for running without it turns it back on: ask
-    :func:`mpworkers.gil_enabled` what is true *now*.
+    :func:`mpworkers.machine.gil_enabled` what is true *now*.
     """
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
@@ -411,7 +411,7 @@ def run(
 ) -> dict[str, Any]:
     """Measure threads, interpreters and processes on this machine; return the results.
 
-    With ``workers`` workers per pool (default: :func:`mpworkers.usable_cores`)
+    With ``workers`` workers per pool (default: :func:`mpworkers.machine.usable_cores`)
     and ``repeat`` repetitions of each measurement it records: pool start-up
     (and, where interpreters exist, creating and closing one interpreter),
     the time per tiny task on a running pool, the speed-up of each kind of

@@ -371,7 +371,7 @@ class Machine:
     visible_cpus: int
     """CPUs the operating system shows."""
     usable_cores: int
-    """CPUs this process may use, :func:`mpworkers.usable_cores` (affinity, quota, override)."""
+    """CPUs this process may use, :func:`mpworkers.machine.usable_cores` (affinity, quota, override)."""
     cpus: str
     """What :meth:`mpworkers.cpus.CpuBudget.describe` says, e.g. ``'2 visible CPUs, ...'``."""
     physical_cores: int | None
@@ -1367,7 +1367,7 @@ def run_benchmark(
 
     Args:
         workers: worker processes or threads per pool; default
-            :func:`mpworkers.usable_cores` (which reads CPU quotas too).
+            :func:`mpworkers.machine.usable_cores` (which reads CPU quotas too).
         quick: a short run (three workloads, three repeats, small budget) for a first look.
         budget: seconds of sequential work per workload, which set the task counts
             (default 0.25, quick 0.03).
