@@ -53,29 +53,40 @@ def _blocks() -> set[str]:
     return {name for name in os.listdir(SHM) if name.startswith("psm_")}
 
 
-def _mapped_by_others(names: set[str]) -> set[str]:
-    """Those of ``names`` that a process outside this one's tree maps (another test run's)."""
+def _mapped_by_this_tree() -> set[str]:
+    """Blocks that this process or one of its children still maps."""
     me = psutil.Process()
-    tree = {me.pid} | {child.pid for child in me.children(recursive=True)}
     found: set[str] = set()
-    for proc in psutil.process_iter():
-        if proc.pid in tree:
-            continue
+    for proc in [me, *me.children(recursive=True)]:
         try:
-            found |= {os.path.basename(m.path) for m in proc.memory_maps(grouped=True)} & names
+            found |= {os.path.basename(m.path) for m in proc.memory_maps(grouped=True)
+                      if m.path.startswith(f"{SHM}/psm_")}
         except psutil.Error:
             continue
     return found
 
 
 @pytest.fixture(autouse=True)
-def no_block_left_behind() -> Iterator[None]:
-    """Every test leaves /dev/shm as it found it (as far as shared_memory's blocks go)."""
+def no_block_left_behind(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test leaves /dev/shm as it found it (as far as shared_memory's blocks go).
+
+    Only this test's blocks count: those it created in this process (recorded
+    here) and those its processes still map. Another test run on the same
+    machine (the notebooks run beside the unit tests) makes blocks of its own.
+    """
+    created: list[str] = []
+    original = shared_memory.SharedMemory.__init__
+
+    def recording(self: shared_memory.SharedMemory, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if kwargs.get("create") or (len(args) > 1 and args[1]):
+            created.append(self.name.lstrip("/"))
+
+    monkeypatch.setattr(shared_memory.SharedMemory, "__init__", recording)
     before = _blocks()
     yield
-    new = _blocks() - before
-    new -= _mapped_by_others(new) if new else set()
-    assert not new, f"shared-memory blocks left behind: {sorted(new)}"
+    left = (set(created) | _mapped_by_this_tree()) & (_blocks() - before)
+    assert not left, f"shared-memory blocks left behind: {sorted(left)}"
 
 
 @pytest.fixture
