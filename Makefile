@@ -47,6 +47,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	touch $@
 
 book: $(VENV)/.installed
+	@rm -rf _build/html  # pages of files no longer in the book must not linger
 	$(VENV)/bin/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/check_html.py _build/html
 
