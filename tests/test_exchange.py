@@ -39,31 +39,11 @@ from mpworkers.exchange import (
     store_at,
     sweep,
 )
+from tests.nbplugin import mapped_by, shared_memory_blocks
 
 METHODS = [
     m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
 ]
-SHM = "/dev/shm"
-
-
-def _blocks() -> set[str]:
-    """Shared-memory blocks made by Python's shared_memory module (Linux), else empty."""
-    if not os.path.isdir(SHM):
-        return set()
-    return {name for name in os.listdir(SHM) if name.startswith("psm_")}
-
-
-def _mapped_by_this_tree() -> set[str]:
-    """Blocks that this process or one of its children still maps."""
-    me = psutil.Process()
-    found: set[str] = set()
-    for proc in [me, *me.children(recursive=True)]:
-        try:
-            found |= {os.path.basename(m.path) for m in proc.memory_maps(grouped=True)
-                      if m.path.startswith(f"{SHM}/psm_")}
-        except psutil.Error:
-            continue
-    return found
 
 
 @pytest.fixture(autouse=True)
@@ -83,9 +63,11 @@ def no_block_left_behind(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             created.append(self.name.lstrip("/"))
 
     monkeypatch.setattr(shared_memory.SharedMemory, "__init__", recording)
-    before = _blocks()
+    before = shared_memory_blocks()
     yield
-    left = (set(created) | _mapped_by_this_tree()) & (_blocks() - before)
+    me = psutil.Process()
+    tree = {me.pid} | {child.pid for child in me.children(recursive=True)}
+    left = (set(created) | mapped_by(tree)) & (shared_memory_blocks() - before)
     assert not left, f"shared-memory blocks left behind: {sorted(left)}"
 
 
