@@ -371,7 +371,8 @@ class Machine:
     visible_cpus: int
     """CPUs the operating system shows."""
     usable_cores: int
-    """CPUs this process may use, :func:`mpworkers.machine.usable_cores` (affinity, quota, override)."""
+    """CPUs this process may use (affinity, quota, override), as
+    :func:`mpworkers.machine.usable_cores` counts them."""
     cpus: str
     """What :meth:`mpworkers.cpus.CpuBudget.describe` says, e.g. ``'2 visible CPUs, ...'``."""
     physical_cores: int | None
