@@ -72,7 +72,9 @@ class Table:
 
     Raises:
         TypeError: if ``header`` or a row is not a sequence, or ``left`` not an int.
-        ValueError: if a row's length differs from the header's, or ``left`` < 0.
+        ValueError: if a column name is blank (a screen reader announces each
+            column by its name, and an empty header cell is an accessibility
+            fault), if a row's length differs from the header's, or ``left`` < 0.
     """
 
     def __init__(
@@ -82,6 +84,9 @@ class Table:
             raise TypeError(f"header must be a sequence of column names, got {header!r}")
         check_int("left", left, minimum=0)
         self.header = [str(cell) for cell in header]
+        blank = [index for index, name in enumerate(self.header) if not name.strip()]
+        if blank:
+            raise ValueError(f"column {blank[0]} has no name: every column needs one")
         self.rows: list[list[str]] = []
         for index, row in enumerate(rows):
             if isinstance(row, str) or not isinstance(row, Sequence):

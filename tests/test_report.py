@@ -44,7 +44,8 @@ def test_table_html_escapes_and_aligns() -> None:
 @pytest.mark.parametrize(
     "header, rows, left, error",
     [("ab", [], 1, TypeError), (["a"], ["x"], 1, TypeError), (["a", "b"], [["x"]], 1, ValueError),
-     (["a"], [], -1, ValueError), (["a"], [], "1", TypeError)],
+     (["a"], [], -1, ValueError), (["a"], [], "1", TypeError), (["", "b"], [], 1, ValueError),
+     (["a", " "], [], 1, ValueError)],
 )
 def test_table_validates(
     header: object, rows: object, left: object, error: type[Exception]
