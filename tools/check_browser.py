@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -257,6 +258,16 @@ def check_keyboard(page: Any, url: str, name: str, problems: Problems) -> None:
         problems.add(name, "keyboard", f"focus not visible on: {sorted(set(unfocused))[:5]}")
 
 
+def share_out(pages: list[pathlib.Path], browsers: int,
+              size: Callable[[pathlib.Path], int]) -> list[list[pathlib.Path]]:
+    """Deal the pages to ``browsers`` shares, biggest first, so that the
+    shares take about as long; each share in name order, none empty."""
+    if browsers < 1:
+        raise ValueError(f"browsers must be at least 1, got {browsers}")
+    by_size = sorted(pages, key=size, reverse=True)
+    return [sorted(by_size[i::browsers]) for i in range(min(browsers, len(pages)))]
+
+
 def check_share(pages: list[pathlib.Path], *, root: pathlib.Path, base: str, axe: str,
                 shots: pathlib.Path, chromium: str, problems: Problems,
                 book_wide: bool) -> None:
@@ -340,12 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     problems = Problems()
     start = time.perf_counter()
     server, base = serve(root)
-    # The pages are shared out among browsers, one per usable CPU (at most 4):
-    # a page costs Chromium's CPU time, not waiting. The biggest pages are
-    # dealt first, so that the shares take about as long.
+    # A page costs Chromium's CPU time, not waiting: one browser per usable
+    # CPU, at most 4.
     browsers = max(1, min(4, usable_cores(), len(pages)))
-    by_size = sorted(pages, key=lambda p: p.stat().st_size, reverse=True)
-    shares = [sorted(by_size[i::browsers]) for i in range(browsers)]
+    shares = share_out(pages, browsers, size=lambda p: p.stat().st_size)
     task = functools.partial(check_share, root=root, base=base, axe=axe, shots=shots,
                              chromium=args.chromium, problems=problems)
     try:
