@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     failed_at: collections.Counter[str] = collections.Counter()
     verdicts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    figures: dict[str, list[float]] = collections.defaultdict(list)
     durations: dict[str, list[float]] = collections.defaultdict(list)
     failed_runs = 0
     with tempfile.TemporaryDirectory(prefix="mpcourse-soak-") as tmp:
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                         record = json.loads(line)
                         key = f"{record['source']}: {record['statement']}"
                         verdicts[key][record["verdict"]] += 1
+                        value = record.get("value")
+                        if isinstance(value, (int, float)) and value == value:  # not NaN
+                            figures[key].append(float(value))
                 state = "ok" if not failed else f"FAILED: {', '.join(failed)}"
                 print(f"run {run}/{args.runs} {method:>10}: {durations[method][-1]:.0f} s, "
                       f"{state}", flush=True)
@@ -91,10 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         print("\nfailures per notebook item (start method: notebook::item: runs failed):")
         for name, count in sorted(failed_at.items()):
             print(f"  {name}: {count}/{args.runs}")
-    print("\nclaims (verdicts over all runs):")
+    print("\nclaims (verdicts over all runs; the range of the measured figures, to set a "
+          "bound with room to spare):")
     for key, counts in sorted(verdicts.items()):
         shown = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
-        print(f"  {key}: {shown}")
+        values = figures.get(key)
+        span = f"; measured {min(values):.3g} to {max(values):.3g}" if values else ""
+        print(f"  {key}: {shown}{span}")
     return 1 if failed_runs else 0
 
 
