@@ -39,6 +39,7 @@ from mpworkers.bench import (
     start_methods,
 )
 from mpworkers.report import format_seconds
+from mpworkers.scripts import run_script
 
 # The benchmark keeps several pools open at once; with the fork start method
 # (the default on Linux up to 3.13) a pool that forks while another pool's
@@ -152,9 +153,8 @@ def test_machine_info_describes_the_machine() -> None:
 def test_machine_info_leaves_the_start_method_unset() -> None:
     code = ("import multiprocessing; from mpworkers import bench; bench.machine_info(); "
             "print(multiprocessing.get_start_method(allow_none=True))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, check=True).stdout
-    assert out.strip() == "None"
+    done = run_script(code)
+    assert (done.returncode, done.stdout) == (0, "None\n"), done.stderr
 
 
 def _fake_topology(root: Path, siblings: dict[int, str]) -> None:

@@ -6,8 +6,6 @@ import doctest
 import multiprocessing
 import os
 import queue
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from multiprocessing import shared_memory
@@ -39,6 +37,7 @@ from mpworkers.exchange import (
     store_at,
     sweep,
 )
+from mpworkers.scripts import ScriptResult, run_script
 from tests.nbplugin import mapped_by, shared_memory_blocks
 
 METHODS = [
@@ -527,10 +526,11 @@ block.close()
 """
 
 
-def _read_independently(name: str, how: str) -> subprocess.CompletedProcess[str]:
+def _read_independently(name: str, how: str) -> ScriptResult:
     # capturing stderr waits for the reader's resource tracker to finish too
-    return subprocess.run([sys.executable, "-c", READER, name, how],
-                          capture_output=True, text=True, timeout=60, check=True)
+    reader = run_script(READER, args=[name, how])
+    assert reader.returncode == 0, reader.stderr
+    return reader
 
 
 def test_an_untracked_independent_reader_leaves_the_block_alone(

@@ -9,7 +9,6 @@ import os
 import pickle
 import queue
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 from mpworkers import failures
+from mpworkers.scripts import run_script
 
 # A Pool started with fork forks its replacement workers from its own thread, and
 # Python 3.12+ warns about fork in a process with threads: the very caveat the
@@ -231,8 +231,7 @@ def test_code_error_cannot_be_rebuilt_from_its_pickle() -> None:
         "except TypeError as exc:\n"
         "    print('TypeError', 'code' in str(exc))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+    done = run_script(code)
     assert (done.returncode, done.stdout) == (0, "TypeError True\n"), done.stderr
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
-import subprocess
-import sys
 
 import pytest
 
 from mpworkers import machine
 from mpworkers.cpus import effective_cpus
+from mpworkers.scripts import run_script
 
 
 def test_usable_cores_is_within_the_machine() -> None:
@@ -39,8 +38,7 @@ def test_machine_summary_changes_no_state() -> None:
         "multiprocessing.set_start_method('spawn')\n"
         "print(mpworkers.machine.default_start_method())\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+    done = run_script(code)
     assert (done.returncode, done.stdout, done.stderr) == (0, "spawn\n", "")
 
 

@@ -14,7 +14,6 @@ import multiprocessing.pool
 import operator
 import os
 import pickle
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ import pytest
 import mpworkers.tracing
 from mpworkers import noop, spin, square
 from mpworkers.claims import Timings
+from mpworkers.scripts import run_script
 from mpworkers.tracing import (
     CLOCK,
     EXECUTOR_METHODS,
@@ -499,7 +499,7 @@ def test_plot_timeline_validates(pyplot: Any) -> None:
 
 def test_importing_tracing_does_not_import_matplotlib() -> None:
     code = "import sys, mpworkers.tracing; sys.exit('matplotlib' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    assert run_script(code).returncode == 0
 
 
 def test_spin_and_noop_trace_in_threads(thread_executor: Any) -> None:

@@ -9,14 +9,20 @@ compared). The report lists, per notebook and cell, how many runs failed
 there, and, per claim, how often it held, was inconclusive or was not
 shown. A claim that fails one run in five fails a reader too: the suite is
 flake-free only with 0 failures. The exit status is 1 if any run failed.
+
+Stopped early (Ctrl-C, or SIGTERM), it ends the run in progress, reports the
+runs that finished, deletes its temporary folder and exits with status 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
+import os
 import pathlib
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +45,76 @@ def failures(junit: pathlib.Path) -> list[str]:
     return failed
 
 
+class Tally:
+    """What the runs so far found: failures per item, claims' verdicts and figures."""
+
+    def __init__(self) -> None:
+        self.failed_at: collections.Counter[str] = collections.Counter()
+        self.verdicts: dict[str, collections.Counter[str]] = collections.defaultdict(
+            collections.Counter)
+        self.figures: dict[str, list[float]] = collections.defaultdict(list)
+        self.durations: dict[str, list[float]] = collections.defaultdict(list)
+        self.failed_runs = 0
+
+    def add(self, method: str, seconds: float, failed: list[str], log: pathlib.Path) -> None:
+        self.durations[method].append(seconds)
+        self.failed_at.update(f"{method}: {name}" for name in failed)
+        self.failed_runs += bool(failed)
+        if log.exists():
+            for line in log.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                key = f"{record['source']}: {record['statement']}"
+                self.verdicts[key][record["verdict"]] += 1
+                value = record.get("value")
+                if isinstance(value, (int, float)) and value == value:  # not NaN
+                    self.figures[key].append(float(value))
+
+    def report(self, notebooks: list[str], interrupted: bool) -> None:
+        runs = {method: len(times) for method, times in self.durations.items()}
+        total = sum(runs.values())
+        per_method = ", ".join(f"{n} under {method}" for method, n in runs.items()) or "none"
+        stopped = "stopped early; " if interrupted else ""
+        print(f"\n{total} runs of {' '.join(notebooks)} ({stopped}{per_method}): "
+              f"{self.failed_runs} failed")
+        for method, times in self.durations.items():
+            print(f"  {method}: median {sorted(times)[len(times) // 2]:.0f} s per run")
+        if self.failed_at:
+            print("\nfailures per notebook item (start method: notebook::item: runs failed):")
+            for name, count in sorted(self.failed_at.items()):
+                method = name.split(":", 1)[0]
+                print(f"  {name}: {count}/{runs.get(method, 0)}")
+        print("\nclaims (verdicts over all runs; the range of the measured figures, to set a "
+              "bound with room to spare):")
+        for key, counts in sorted(self.verdicts.items()):
+            shown = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+            values = self.figures.get(key)
+            span = f"; measured {min(values):.3g} to {max(values):.3g}" if values else ""
+            print(f"  {key}: {shown}{span}")
+
+
+def run_pytest(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run one suite in its own process group; on an interrupt, end the whole group."""
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, start_new_session=True) as proc:
+        try:
+            out, _ = proc.communicate()
+        except BaseException:
+            # pytest and the kernels and workers it started
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(command, proc.returncode, out, "")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="runs per start method")
@@ -50,59 +126,37 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     methods = [m for m in args.methods.split(",") if m]
 
-    failed_at: collections.Counter[str] = collections.Counter()
-    verdicts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    figures: dict[str, list[float]] = collections.defaultdict(list)
-    durations: dict[str, list[float]] = collections.defaultdict(list)
-    failed_runs = 0
+    signal.signal(signal.SIGTERM, _interrupt)
+    tally = Tally()
+    interrupted = False
     with tempfile.TemporaryDirectory(prefix="mpcourse-soak-") as tmp:
-        for run in range(1, args.runs + 1):
-            for method in methods:
-                junit = pathlib.Path(tmp, f"junit-{run}-{method}.xml")
-                log = pathlib.Path(tmp, f"claims-{run}-{method}.jsonl")
-                command = [sys.executable, "-m", "pytest", *NBVAL,
-                           f"--mp-start-method={method}", f"--junitxml={junit}",
-                           f"--mp-claims-log={log}", *args.notebooks]
-                start = time.perf_counter()
-                done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                                      check=False)
-                durations[method].append(time.perf_counter() - start)
-                failed = failures(junit) if done.returncode else []
-                if done.returncode and not failed:
-                    failed = [f"(pytest exit status {done.returncode})"]
-                failed_at.update(f"{method}: {name}" for name in failed)
-                failed_runs += bool(failed)
-                if log.exists():
-                    for line in log.read_text(encoding="utf-8").splitlines():
-                        record = json.loads(line)
-                        key = f"{record['source']}: {record['statement']}"
-                        verdicts[key][record["verdict"]] += 1
-                        value = record.get("value")
-                        if isinstance(value, (int, float)) and value == value:  # not NaN
-                            figures[key].append(float(value))
-                state = "ok" if not failed else f"FAILED: {', '.join(failed)}"
-                print(f"run {run}/{args.runs} {method:>10}: {durations[method][-1]:.0f} s, "
-                      f"{state}", flush=True)
-                if failed:
-                    print(done.stdout[-3000:], flush=True)
-
-    total = args.runs * len(methods)
-    print(f"\n{total} runs of {' '.join(args.notebooks)} ({args.runs} per start method): "
-          f"{failed_runs} failed")
-    for method, times in durations.items():
-        print(f"  {method}: median {sorted(times)[len(times) // 2]:.0f} s per run")
-    if failed_at:
-        print("\nfailures per notebook item (start method: notebook::item: runs failed):")
-        for name, count in sorted(failed_at.items()):
-            print(f"  {name}: {count}/{args.runs}")
-    print("\nclaims (verdicts over all runs; the range of the measured figures, to set a "
-          "bound with room to spare):")
-    for key, counts in sorted(verdicts.items()):
-        shown = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
-        values = figures.get(key)
-        span = f"; measured {min(values):.3g} to {max(values):.3g}" if values else ""
-        print(f"  {key}: {shown}{span}")
-    return 1 if failed_runs else 0
+        try:
+            for run in range(1, args.runs + 1):
+                for method in methods:
+                    junit = pathlib.Path(tmp, f"junit-{run}-{method}.xml")
+                    log = pathlib.Path(tmp, f"claims-{run}-{method}.jsonl")
+                    command = [sys.executable, "-m", "pytest", *NBVAL,
+                               f"--mp-start-method={method}", f"--junitxml={junit}",
+                               f"--mp-claims-log={log}", *args.notebooks]
+                    start = time.perf_counter()
+                    done = run_pytest(command)
+                    seconds = time.perf_counter() - start
+                    failed = failures(junit) if done.returncode else []
+                    if done.returncode and not failed:
+                        failed = [f"(pytest exit status {done.returncode})"]
+                    tally.add(method, seconds, failed, log)
+                    state = "ok" if not failed else f"FAILED: {', '.join(failed)}"
+                    print(f"run {run}/{args.runs} {method:>10}: {seconds:.0f} s, {state}",
+                          flush=True)
+                    if failed:
+                        print(done.stdout[-3000:], flush=True)
+        except KeyboardInterrupt:
+            interrupted = True
+            print("\ninterrupted: the run in progress is not counted", flush=True)
+    tally.report(args.notebooks, interrupted)
+    if interrupted:
+        return 130
+    return 1 if tally.failed_runs else 0
 
 
 if __name__ == "__main__":

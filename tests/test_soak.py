@@ -1,0 +1,120 @@
+"""Unit tests for tools/soak.py (``make soak``): its report, and how it stops early."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+from types import ModuleType
+from typing import Any
+
+import psutil
+import pytest
+
+TOOL = pathlib.Path(__file__).resolve().parent.parent / "tools" / "soak.py"
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest">
+<testcase classname="book.01_a.ipynb" name="Cell 3"/>
+<testcase classname="book.01_a.ipynb" name="Cell 9"><failure message="x"/></testcase>
+<testcase classname="book.02_b.ipynb" name="Cell 1"><error message="y"/></testcase>
+</testsuite></testsuites>
+"""
+
+
+@pytest.fixture(scope="module")
+def soak() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("soak", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("soak", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _claims_log(path: pathlib.Path, *records: tuple[str, float | None]) -> pathlib.Path:
+    lines = [json.dumps({"source": "book/01_a.ipynb", "statement": "A beats B",
+                         "verdict": verdict, "value": value}) for verdict, value in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_failures_lists_failed_and_errored_items(soak: ModuleType, tmp_path: pathlib.Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text(JUNIT, encoding="utf-8")
+    assert soak.failures(junit) == ["book.01_a.ipynb::Cell 9", "book.02_b.ipynb::Cell 1"]
+    assert soak.failures(tmp_path / "missing.xml") == ["(no report: pytest did not finish)"]
+
+
+def test_report_counts_failures_against_each_methods_runs(
+    soak: ModuleType, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    tally = soak.Tally()
+    log = _claims_log(tmp_path / "a.jsonl", ("holds", 1.8), ("holds", float("nan")))
+    tally.add("fork", 100.0, [], log)
+    tally.add("fork", 104.0, ["book.01_a.ipynb::Cell 9"], _claims_log(
+        tmp_path / "b.jsonl", ("not met", 1.2)))
+    tally.add("spawn", 120.0, [], tmp_path / "no-log.jsonl")
+    tally.report(["book"], interrupted=False)
+    out = capsys.readouterr().out
+    assert "3 runs of book (2 under fork, 1 under spawn): 1 failed" in out
+    assert "fork: book.01_a.ipynb::Cell 9: 1/2" in out
+    # NaN is not a figure: the range is that of the two numbers
+    assert "book/01_a.ipynb: A beats B: 2 holds, 1 not met; measured 1.2 to 1.8" in out
+
+
+def test_an_interrupted_soak_reports_what_finished_and_cleans_up(
+    soak: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    folders: list[pathlib.Path] = []
+
+    def fake_run(command: list[str]) -> subprocess.CompletedProcess[str]:
+        junit = pathlib.Path(next(a for a in command if a.startswith("--junitxml="))
+                             .split("=", 1)[1])
+        folders.append(junit.parent)
+        if len(folders) == 2:
+            raise KeyboardInterrupt  # what Ctrl-C, or SIGTERM through the handler, does
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(soak, "run_pytest", fake_run)
+    monkeypatch.setattr(soak.signal, "signal", lambda *args: None)
+    assert soak.main(["--runs", "3", "--methods", "fork,spawn", "book"]) == 130
+    out = capsys.readouterr().out
+    assert "run 1/3       fork" in out
+    assert "interrupted: the run in progress is not counted" in out
+    assert "1 runs of book (stopped early; 1 under fork): 0 failed" in out
+    assert not folders[0].exists()
+
+
+def test_run_pytest_ends_the_whole_process_group_when_interrupted(
+    soak: ModuleType, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not hasattr(os, "killpg"):
+        pytest.skip("process groups are POSIX")
+    started: list[subprocess.Popen[Any]] = []
+
+    def interrupted(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> Any:
+        started.append(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess.Popen, "communicate", interrupted)
+    # a child that would outlive the test if it were not ended, and its own child
+    code = ("import subprocess, sys, time; "
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+            "time.sleep(120)")
+    with pytest.raises(KeyboardInterrupt):
+        soak.run_pytest([sys.executable, "-c", code])
+    (proc,) = started
+    assert proc.returncode is not None
+    group = [p for p in psutil.process_iter(["pid"]) if _group_of(p) == proc.pid]
+    assert psutil.wait_procs(group, timeout=30)[1] == []
+
+
+def _group_of(process: psutil.Process) -> int | None:
+    try:
+        return os.getpgid(process.pid)
+    except (ProcessLookupError, PermissionError):
+        return None
