@@ -3,24 +3,17 @@ itself runs in ``make test-browser``)."""
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import sys
 from types import ModuleType
 
 import pytest
 
-TOOL = pathlib.Path(__file__).resolve().parent.parent / "tools" / "check_browser.py"
+from tests.tool_modules import load_tool
 
 
 @pytest.fixture(scope="module")
 def check_browser() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_browser", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("check_browser", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("check_browser")
 
 
 def test_share_out_deals_biggest_first_and_keeps_every_page(check_browser: ModuleType) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pathlib
@@ -14,7 +13,7 @@ from typing import Any
 import psutil
 import pytest
 
-TOOL = pathlib.Path(__file__).resolve().parent.parent / "tools" / "soak.py"
+from tests.tool_modules import load_tool
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest">
@@ -27,12 +26,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture(scope="module")
 def soak() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("soak", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("soak", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("soak")
 
 
 def _claims_log(path: pathlib.Path, *records: tuple[str, float | None]) -> pathlib.Path:
