@@ -903,7 +903,7 @@ def attach(name: str, *, track: bool = True) -> shared_memory.SharedMemory:
     if multiprocessing.parent_process() is None:
         from multiprocessing import resource_tracker
 
-        resource_tracker.unregister(block._name, "shared_memory")  # type: ignore[attr-defined]
+        resource_tracker.unregister(block._name, "shared_memory")  # type: ignore[attr-defined,unused-ignore]
     return block
 
 
