@@ -6,7 +6,9 @@
 Each notebook runs top to bottom in a fresh kernel of this Python
 environment, with ``book/`` as its working directory, exactly as nbval will
 re-run it. The stored notebook is then cleaned: one kernelspec, no widget
-state, no execution timings, no version-specific ``language_info``.
+state, no execution timings, no version-specific ``language_info``, and
+consecutive pieces of one stream joined into one output (how a cell's
+printing is cut into pieces depends on timing; nbval joins them too).
 """
 
 from __future__ import annotations
@@ -51,8 +53,22 @@ def clean(nb: nbformat.NotebookNode) -> None:
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
         if cell.cell_type == "code":
-            for output in cell.get("outputs", []):
+            cell.outputs = join_streams(cell.get("outputs", []))
+            for output in cell.outputs:
                 output.get("metadata", {}).pop("transient", None)
+
+
+def join_streams(outputs: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """The outputs, with each run of consecutive same-stream pieces joined into one."""
+    joined: list[nbformat.NotebookNode] = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            last["text"] = "".join(last["text"]) + "".join(output["text"])
+        else:
+            joined.append(output)
+    return joined
 
 
 def execute(path: pathlib.Path, timeout: int) -> float:
