@@ -16,7 +16,12 @@ module is the one place that applies them:
 3. **Tell a false claim from a busy machine.** :func:`cpu_use` counts the CPU
    time other programs took while a measurement ran. A claim that is not
    met while the machine was busy is *inconclusive*, not false; :func:`check`
-   measures again (up to ``tries`` times) before it gives a verdict.
+   measures again (up to ``tries`` times) before it gives a verdict. A
+   virtual machine can also withhold CPUs without any program of its own
+   taking them (its host runs other machines' work on the same cores): after
+   a try that misses a claim needing several CPUs, :func:`parallel_capacity`
+   measures how many CPUs' worth this process gets right then, and a try
+   that got less than :data:`CAPACITY_SHARE` of them counts as disturbed too.
 
 :func:`check` prints one line per claim, starting with its verdict in
 brackets, and never raises for a reader. The course's tests set the
@@ -27,7 +32,9 @@ and the notebook fails.
 
 from __future__ import annotations
 
+import concurrent.futures
 import enum
+import hashlib
 import json
 import math
 import os
@@ -44,6 +51,7 @@ from mpworkers.cpus import CpuBudget, effective_cpus
 
 __all__ = [
     "BUSY_CPUS",
+    "CAPACITY_SHARE",
     "ClaimNotMet",
     "CpuUse",
     "Outcome",
@@ -52,6 +60,7 @@ __all__ = [
     "alternate",
     "check",
     "cpu_use",
+    "parallel_capacity",
     "strict",
 ]
 
@@ -64,6 +73,10 @@ SOURCE_VARIABLE = "MPWORKERS_CLAIMS_SOURCE"
 BUSY_CPUS = 0.25
 """Other programs' average CPU use, beyond the CPUs this process cannot use
 anyway, above which a measurement counts as disturbed."""
+
+CAPACITY_SHARE = 0.75
+"""The share of the CPUs a claim needs that :func:`parallel_capacity` must find
+after a try that missed the claim; with less, the try counts as disturbed."""
 
 TICK = 0.01
 """The resolution of the CPU times the operating system reports (in seconds)."""
@@ -281,7 +294,11 @@ class Outcome(Generic[T]):
     others_cpus: tuple[float, ...]
     """Other programs' average CPU use during each try."""
     disturbed: tuple[bool, ...] = ()
-    """Whether other programs took CPU time this process could have used, per try."""
+    """Whether other programs took CPU time this process could have used, or the
+    machine delivered too little parallel capacity, per try."""
+    capacity: tuple[float, ...] = ()
+    """:func:`parallel_capacity` right after each try (NaN where not measured:
+    the try held, or the claim needs one CPU)."""
     missing: str = ""
     """Why the claim is not shown here, when it is not."""
 
@@ -301,6 +318,10 @@ class Outcome(Generic[T]):
         if self.verdict is Verdict.NOT_SHOWN:
             return f"not shown here: {self.missing}"
         if self.verdict is Verdict.INCONCLUSIVE:
+            measured = [c for c in self.capacity if not math.isnan(c)]
+            if measured and min(measured) < CAPACITY_SHARE * self.needs_cpus:
+                return (f"inconclusive: the machine gave this program {max(measured):.1f} "
+                        f"of {self.needs_cpus} CPUs' worth meanwhile")
             busiest = max(self.others_cpus)
             return f"inconclusive: other programs used {busiest:.1f} CPUs meanwhile"
         return str(self.verdict.value)
@@ -332,6 +353,7 @@ def _log(outcome: Outcome[Any]) -> None:
         "cpus": outcome.cpus.count,
         "limited_by": outcome.cpus.limited_by,
         "others_cpus": [round(x, 3) for x in outcome.others_cpus],
+        "capacity": [None if math.isnan(x) else round(x, 3) for x in outcome.capacity],
         "tries": len(outcome.others_cpus),
     }
     try:
@@ -339,6 +361,51 @@ def _log(outcome: Outcome[Any]) -> None:
             f.write(json.dumps(record) + "\n")
     except OSError:
         pass  # a report that cannot be written must not break the notebook
+
+
+def _hash_rounds(data: bytes, rounds: int) -> None:
+    for _ in range(rounds):
+        hashlib.sha256(data).digest()
+
+
+def parallel_capacity(threads: int, *, seconds: float = 0.02, rounds: int = 3) -> float:
+    """How many CPUs' worth of work ``threads`` threads get right now.
+
+    Work that releases the GIL (``hashlib`` on 1 MiB buffers), about
+    ``seconds`` per thread, is timed in one thread and spread over
+    ``threads`` threads, in alternation (:func:`alternate`); the result is the
+    median speed-up. On an idle machine with that many CPUs it is close to
+    ``threads``; on a virtual machine whose host withholds cores, or under a
+    quota, it is lower, whatever the CPU counts say.
+
+    >>> 0 < parallel_capacity(1) < 2
+    True
+
+    Raises:
+        TypeError: if ``threads`` or ``rounds`` is not an int, or ``seconds``
+            not a number.
+        ValueError: if ``threads`` or ``rounds`` < 1, or ``seconds`` <= 0.
+    """
+    check_int("threads", threads, minimum=1)
+    check_int("rounds", rounds, minimum=1)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"seconds must be a number, got {seconds!r}")
+    if not seconds > 0:
+        raise ValueError(f"seconds must be > 0, got {seconds!r}")
+    data = bytes(1 << 20)
+    start = time.perf_counter()
+    _hash_rounds(data, 1)
+    per_hash = max(time.perf_counter() - start, 1e-6)
+    each = max(1, round(seconds / per_hash))
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        list(pool.map(_hash_rounds, [data] * threads, [1] * threads))  # threads started
+
+        def spread() -> None:
+            list(pool.map(_hash_rounds, [data] * threads, [each] * threads))
+
+        timings = alternate({"one": lambda: _hash_rounds(data, each * threads),
+                             "spread": spread}, rounds=rounds)
+    return timings.ratio("one", "spread")
 
 
 def check(
@@ -366,7 +433,9 @@ def check(
       3.14 added): not measured at all, *not shown here*, figure ``n/a``;
     * fewer effective CPUs than ``needs_cpus``: measured once, *not shown here*;
     * otherwise measured up to ``tries`` times, until it holds: *holds*;
-    * not met, and other programs took CPU time during every try: *inconclusive*;
+    * not met, and during every try other programs took CPU time, or (for a
+      claim needing several CPUs) :func:`parallel_capacity` found less than
+      :data:`CAPACITY_SHARE` of them right after it: *inconclusive*;
     * not met during a quiet try: *not met*; in strict mode (``MPWORKERS_CLAIMS=strict``,
       set by the course's tests) :class:`ClaimNotMet` is raised.
 
@@ -417,6 +486,7 @@ def check(
                    f"this is {sys.version_info[0]}.{sys.version_info[1]}")
     others: list[float] = []
     disturbed: list[bool] = []
+    capacity: list[float] = []
     verdict = Verdict.NOT_MET if runs else Verdict.NOT_SHOWN
     value, evidence = math.nan, None
     for _ in range(runs):
@@ -426,12 +496,16 @@ def check(
         others.append(use.others_cpus)
         disturbed.append(_disturbed(use, cpus))
         holds = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
+        capacity.append(math.nan)
         if not enough:
             verdict = Verdict.NOT_SHOWN
             break
         if holds:
             verdict = Verdict.HOLDS
             break
+        if needs_cpus > 1 and not disturbed[-1]:
+            capacity[-1] = parallel_capacity(needs_cpus)
+            disturbed[-1] = capacity[-1] < CAPACITY_SHARE * needs_cpus
     if verdict is Verdict.NOT_MET and all(disturbed):
         verdict = Verdict.INCONCLUSIVE
     outcome: Outcome[T] = Outcome(
@@ -444,14 +518,16 @@ def check(
         needs_cpus=needs_cpus,
         others_cpus=tuple(others),
         disturbed=tuple(disturbed),
+        capacity=tuple(capacity),
         missing=missing,
     )
     _log(outcome)
     print(outcome.line())
     if verdict is Verdict.NOT_MET and strict():
         tried = ", ".join(f"{x:.2f}" for x in others)
+        capacities = ", ".join("-" if math.isnan(x) else f"{x:.2f}" for x in capacity)
         raise ClaimNotMet(
             f"{outcome.line()}\n  {len(others)} tries; other programs' CPU use during each: "
-            f"{tried}; {cpus.describe()}"
+            f"{tried}; CPUs' worth measured after each: {capacities}; {cpus.describe()}"
         )
     return outcome

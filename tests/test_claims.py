@@ -48,6 +48,8 @@ def machine(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         it = iter(loads)
         monkeypatch.setattr(claims, "effective_cpus", lambda: budget(count, visible))
         monkeypatch.setattr(claims, "cpu_use", lambda: FakeUse(it))
+        # the machine delivers every CPU it has, unless a test says otherwise
+        monkeypatch.setattr(claims, "parallel_capacity", lambda threads: float(threads))
 
     monkeypatch.delenv(claims.STRICT_VARIABLE, raising=False)
     monkeypatch.delenv(claims.LOG_VARIABLE, raising=False)
@@ -195,6 +197,65 @@ def test_inconclusive_when_every_try_was_disturbed(machine, capsys) -> None:  # 
     assert outcome.verdict is claims.Verdict.INCONCLUSIVE
     assert capsys.readouterr().out.startswith(
         "[inconclusive: other programs used 1.6 CPUs meanwhile] faster")
+
+
+def starved(monkeypatch: pytest.MonkeyPatch, *found: float) -> list[int]:
+    """Make parallel_capacity return found, one value per call; return its calls."""
+    it, calls = iter(found), []
+
+    def capacity(threads: int) -> float:
+        calls.append(threads)
+        return next(it)
+
+    monkeypatch.setattr(claims, "parallel_capacity", capacity)
+    return calls
+
+
+def test_inconclusive_when_the_machine_withheld_cpus(machine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
+    machine(2, [0.0, 0.0, 0.0])
+    calls = starved(monkeypatch, 1.1, 1.2, 1.05)
+    outcome = claims.check("faster", values(1.07, 1.0, 1.05), at_least=1.1, needs_cpus=2)
+    assert outcome.verdict is claims.Verdict.INCONCLUSIVE and calls == [2, 2, 2]
+    assert outcome.capacity == (1.1, 1.2, 1.05)
+    assert capsys.readouterr().out == (
+        "[inconclusive: the machine gave this program 1.2 of 2 CPUs' worth meanwhile] "
+        "faster: measured 1.05x\n")
+
+
+def test_not_met_when_the_machine_delivered_its_cpus(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
+    machine(2, [0.0, 0.0])
+    starved(monkeypatch, 1.2, 1.9)
+    with pytest.raises(claims.ClaimNotMet, match=r"CPUs' worth measured after each: 1.20, 1.90"):
+        claims.check("faster", values(1.0, 1.0), at_least=1.1, needs_cpus=2, tries=2)
+
+
+def test_capacity_measured_only_after_a_quiet_miss(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # quiet for the first two claims' four tries; busy for the third claim's three
+    machine(2, [0.0, 0.0, 0.0, 0.0, 1.5, 1.5, 1.5])
+    calls = starved(monkeypatch)
+    claims.check("one CPU", values(0.5, 0.5, 0.5), at_least=1.0)  # needs one CPU
+    assert claims.check("holds", values(2.0), at_least=1.0, needs_cpus=2).holds
+    outcome = claims.check("busy", values(0.5, 0.5, 0.5), at_least=1.0, needs_cpus=2)
+    assert outcome.verdict is claims.Verdict.INCONCLUSIVE and calls == []
+    assert all(math.isnan(c) for c in outcome.capacity)
+
+
+def test_parallel_capacity_measures_a_speed_up() -> None:
+    assert 0 < claims.parallel_capacity(1, seconds=0.002) < 2
+    assert 0 < claims.parallel_capacity(2, seconds=0.002, rounds=1) < 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [({"threads": 0}, ValueError), ({"threads": 1.5}, TypeError), ({"rounds": 0}, ValueError),
+     ({"seconds": 0}, ValueError), ({"seconds": "1"}, TypeError)],
+)
+def test_parallel_capacity_validates(kwargs: dict[str, object], error: type[Exception]) -> None:
+    arguments: dict[str, object] = {"threads": 2, **kwargs}
+    with pytest.raises(error):
+        claims.parallel_capacity(**arguments)  # type: ignore[arg-type]
 
 
 def test_load_on_cpus_this_process_cannot_use_is_no_disturbance(machine) -> None:  # type: ignore[no-untyped-def]
