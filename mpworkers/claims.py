@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from mpworkers._validate import check_int, check_str
+from mpworkers._validate import check_int, check_real, check_str
 from mpworkers.cpus import CpuBudget, effective_cpus
 
 __all__ = [
@@ -77,6 +77,8 @@ anyway, above which a measurement counts as disturbed."""
 CAPACITY_SHARE = 0.75
 """The share of the CPUs a claim needs that :func:`parallel_capacity` must find
 after a try that missed the claim; with less, the try counts as disturbed."""
+
+MIB = 1 << 20
 
 TICK = 0.01
 """The resolution of the CPU times the operating system reports (in seconds)."""
@@ -364,6 +366,8 @@ def _log(outcome: Outcome[Any]) -> None:
 
 
 def _hash_rounds(data: bytes, rounds: int) -> None:
+    # not workloads.hash_bytes, which allocates a fresh buffer on every call:
+    # the probe times the hashing alone, on one buffer made beforehand
     for _ in range(rounds):
         hashlib.sha256(data).digest()
 
@@ -388,17 +392,14 @@ def parallel_capacity(threads: int, *, seconds: float = 0.02, rounds: int = 3) -
     """
     check_int("threads", threads, minimum=1)
     check_int("rounds", rounds, minimum=1)
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"seconds must be a number, got {seconds!r}")
-    if not seconds > 0:
+    if check_real("seconds", seconds) <= 0:
         raise ValueError(f"seconds must be > 0, got {seconds!r}")
-    data = bytes(1 << 20)
+    data = bytes(MIB)
     start = time.perf_counter()
     _hash_rounds(data, 1)
-    per_hash = max(time.perf_counter() - start, 1e-6)
-    each = max(1, round(seconds / per_hash))
+    each = max(1, round(seconds / max(time.perf_counter() - start, 1e-6)))
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        list(pool.map(_hash_rounds, [data] * threads, [1] * threads))  # threads started
+        list(pool.map(_hash_rounds, [data] * threads, [1] * threads))  # every thread started
 
         def spread() -> None:
             list(pool.map(_hash_rounds, [data] * threads, [each] * threads))

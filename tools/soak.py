@@ -49,7 +49,7 @@ class Tally:
     """What the runs so far found: failures per item, claims' verdicts and figures."""
 
     def __init__(self) -> None:
-        self.failed_at: collections.Counter[str] = collections.Counter()
+        self.failed_at: collections.Counter[tuple[str, str]] = collections.Counter()
         self.verdicts: dict[str, collections.Counter[str]] = collections.defaultdict(
             collections.Counter)
         self.figures: dict[str, list[float]] = collections.defaultdict(list)
@@ -58,7 +58,7 @@ class Tally:
 
     def add(self, method: str, seconds: float, failed: list[str], log: pathlib.Path) -> None:
         self.durations[method].append(seconds)
-        self.failed_at.update(f"{method}: {name}" for name in failed)
+        self.failed_at.update((method, name) for name in failed)
         self.failed_runs += bool(failed)
         if log.exists():
             for line in log.read_text(encoding="utf-8").splitlines():
@@ -80,9 +80,8 @@ class Tally:
             print(f"  {method}: median {sorted(times)[len(times) // 2]:.0f} s per run")
         if self.failed_at:
             print("\nfailures per notebook item (start method: notebook::item: runs failed):")
-            for name, count in sorted(self.failed_at.items()):
-                method = name.split(":", 1)[0]
-                print(f"  {name}: {count}/{runs.get(method, 0)}")
+            for (method, name), count in sorted(self.failed_at.items()):
+                print(f"  {method}: {name}: {count}/{runs[method]}")
         print("\nclaims (verdicts over all runs; the range of the measured figures, to set a "
               "bound with room to spare):")
         for key, counts in sorted(self.verdicts.items()):
