@@ -17,7 +17,9 @@ from typing import Any
 
 Notebook = dict[str, Any]
 
-# The six question chapters: their titles are the questions, word for word.
+# The six question chapters: a short title in the reader's words ("# Q3. ..."),
+# then the question, word for word, quoted in the chapter's first lines.
+MAX_TITLE_WORDS = 8
 QUESTION_TITLES = {
     "01": "Q1. What is multiprocessing in Python? Why is it useful?",
     "02": "Q2. What are the differences between multiprocessing and multithreading?",
@@ -44,7 +46,7 @@ HIDING_TAGS = {"remove-output", "remove-cell", "hide-output", "remove_output", "
 RAISES_TAGS = {"raises-exception", "nbval-raises-exception"}
 # Paths of the machine that executed a notebook: never in an output.
 MACHINE_PATH = re.compile(r"(/root/|/home/[^/\s]+/|/tmp/|/work/|/var/folders/|[A-Z]:\\\\Users)")
-# A claim's verdict line, printed by mpworkers.claims.check: stored outputs are
+# A claim's verdict line, printed by mpworkers.lab.claims.check: stored outputs are
 # made on a quiet machine with enough CPUs, where every claim holds.
 VERDICT = re.compile(r"^\[(?P<verdict>[^\]]*)\] ", re.M)
 # The notebook metadata a stored chapter may have (tools/execute.py cleans it).
@@ -130,8 +132,15 @@ def check_anatomy(nb: Notebook, name: str) -> list[str]:
     if not first.startswith("# "):
         problems.append(f"{name}: the first cell must start with the title (# ...)")
     question = QUESTION_TITLES.get(name[:2])
-    if question is not None and first != f"# {question}":
-        problems.append(f"{name}: the title must be the question, word for word: # {question}")
+    if len(first[2:].split()) > MAX_TITLE_WORDS + 1:
+        problems.append(f"{name}: a title of at most {MAX_TITLE_WORDS} words after its number, "
+                        f"in the reader's words, got {first!r}")
+    if question is not None:
+        if not first.startswith(f"# {question.split('.')[0]}. "):
+            problems.append(f"{name}: the title must start with # {question.split('.')[0]}.")
+        if f"> {question}" not in source(cells[0]).splitlines()[:6]:
+            problems.append(f"{name}: the first lines must quote the question, word for word: "
+                            f"> {question}")
     if question is None and name[:2].isdigit() and not first.startswith(f"# {int(name[:2])}. "):
         # the book numbers no section: a later chapter's title carries its number
         problems.append(f"{name}: the title must start with the chapter's number: "

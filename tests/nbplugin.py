@@ -15,7 +15,7 @@ kernel and compares its output with the stored one. This plugin adds:
   block (``/dev/shm/psm_*``, Linux) that the notebook created and left
   behind, and unlinks it.
 * strict claims: kernels run with ``MPWORKERS_CLAIMS=strict``, so a timing
-  claim of :mod:`mpworkers.claims` that is not met on a quiet machine with
+  claim of :mod:`mpworkers.lab.claims` that is not met on a quiet machine with
   the CPUs it needs raises in its cell (``--mp-claims=report`` runs them as a
   reader's kernel does, never raising). Every claim's verdict is logged, and
   the terminal summary counts them per verdict and names those that did not
@@ -38,7 +38,7 @@ import pytest
 
 START_METHODS = ("fork", "spawn", "forkserver")
 ENV_VAR = "MPCOURSE_START_METHOD"
-# Read by mpworkers.claims in the kernels (see its module docstring).
+# Read by mpworkers.lab.claims in the kernels (see its module docstring).
 CLAIMS_MODE_VAR = "MPWORKERS_CLAIMS"
 CLAIMS_LOG_VAR = "MPWORKERS_CLAIMS_LOG"
 CLAIMS_SOURCE_VAR = "MPWORKERS_CLAIMS_SOURCE"
@@ -156,6 +156,19 @@ def read_claims(path: str) -> list[dict[str, Any]]:
         return []
 
 
+# In a strict session, more inconclusive claims than this share of the claims
+# that could be made (those not "not shown here") fail the session: a host that
+# always withholds CPUs, or two vCPUs that are one core's hyperthreads, would
+# otherwise leave every missed parallel claim inconclusive and the run green.
+INCONCLUSIVE_SHARE = 0.1
+
+
+def too_many_inconclusive(counts: collections.Counter[str]) -> bool:
+    """Whether a strict session's inconclusive claims exceed their allowed share."""
+    judged = sum(n for verdict, n in counts.items() if not verdict.startswith("not shown"))
+    return counts.get("inconclusive", 0) > max(1, INCONCLUSIVE_SHARE * judged)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     path = getattr(config, "_mpcourse_claims_log", None)
     if not path:
@@ -169,8 +182,26 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             terminalreporter.write_line(
                 f"  {r['verdict']}: {r['source']}: {r['statement']} "
                 f"(value {r['value']:.3g}; {r['cpus']} CPUs, {r['limited_by']}; "
-                f"others used {r['others_cpus']} CPUs)"
+                f"others used {r['others_cpus']} CPUs; capacity {r.get('capacity')})"
             )
+    if getattr(config, "_mpcourse_too_many_inconclusive", False):
+        terminalreporter.write_sep(
+            "!", f"{counts['inconclusive']} claims inconclusive: more than "
+                 f"{INCONCLUSIVE_SHARE:.0%} of those judged; this machine did not give the "
+                 "claims the CPUs they need, so this run proves nothing about them: FAILED",
+            red=True, bold=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    path = getattr(config, "_mpcourse_claims_log", None)
+    if not path or getattr(config.option, "mp_claims", None) != "strict":
+        return
+    counts = collections.Counter(r["verdict"] for r in read_claims(path))
+    if too_many_inconclusive(counts):
+        config._mpcourse_too_many_inconclusive = True  # type: ignore[attr-defined]
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

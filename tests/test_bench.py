@@ -1,4 +1,4 @@
-"""Tests of mpworkers.bench: it runs, its report has the promised shape, it
+"""Tests of mpworkers.lab.bench: it runs, its report has the promised shape, it
 checks its arguments, it reads its own JSON back, and it skips a missing
 library cleanly.
 
@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import multiprocessing
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from mpworkers import bench
-from mpworkers.bench import (
+from mpworkers.lab import bench
+from mpworkers.lab.bench import (
     IMPLEMENTATIONS,
     MAX_TASKS,
     SCHEMA,
@@ -38,8 +39,8 @@ from mpworkers.bench import (
     spread,
     start_methods,
 )
-from mpworkers.report import format_seconds
-from mpworkers.scripts import run_script
+from mpworkers.lab.report import format_seconds
+from mpworkers.lab.scripts import run_script
 
 # The benchmark keeps several pools open at once; with the fork start method
 # (the default on Linux up to 3.13) a pool that forks while another pool's
@@ -78,7 +79,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (0.0, "0.0 us"),
+        (0.0, "0 ns"),
+        (5.2e-08, "52 ns"),
         (4.5e-05, "45.0 us"),
         (0.000123, "123 us"),
         (0.0125, "12.5 ms"),
@@ -151,7 +153,7 @@ def test_machine_info_describes_the_machine() -> None:
 
 
 def test_machine_info_leaves_the_start_method_unset() -> None:
-    code = ("import multiprocessing; from mpworkers import bench; bench.machine_info(); "
+    code = ("import multiprocessing; from mpworkers.lab import bench; bench.machine_info(); "
             "print(multiprocessing.get_start_method(allow_none=True))")
     done = run_script(code)
     assert (done.returncode, done.stdout) == (0, "None\n"), done.stderr
@@ -286,7 +288,7 @@ def test_command_line_rejects_bad_arguments(argv: list[str]) -> None:
 
 def test_runs_as_a_module() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mpworkers.bench", "--help"],
+        [sys.executable, "-m", "mpworkers.lab.bench", "--help"],
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0
@@ -357,6 +359,11 @@ def test_quick_report_ceilings(quick_run: tuple[dict[str, Any], str]) -> None:
         expected = workers if workload.kind == "wait" else min(workers, cores)
         assert report.ceiling(pool) == expected
         assert report.is_noise(pool) == (report.speedup(pool) > expected)
+        ratios = report.speedups(pool)
+        assert len(ratios) == report.settings.repeat
+        assert report.speedup(pool) == statistics.median(ratios)
+        loop = report.result(workload.name, "sequential")
+        assert ratios == tuple(a / b for a, b in zip(loop.times_s, pool.times_s, strict=True))
     wait = next(w for w in report.workloads if w.kind == "wait")
     many = report.result(wait.name, "threads", workers=wait.tasks)
     assert report.ceiling(many) == wait.tasks
@@ -378,13 +385,28 @@ def test_noise_is_printed_as_noise(quick_run: tuple[dict[str, Any], str]) -> Non
     # make the pool's first cell impossibly fast: 100 times the plain loop's speed
     target = report.result(report.workloads[0].name, "pool", Chunking.ONE)
     loop = report.result(target.workload, "sequential")
-    fast = dataclasses.replace(target, times_s=(loop.best_s / 100,))
+    fast = dataclasses.replace(target, times_s=tuple(t / 100 for t in loop.times_s))
     spoiled = dataclasses.replace(
         report, results=tuple(fast if r is target else r for r in report.results))
     assert spoiled.is_noise(fast)
     text = format_report(spoiled)
-    assert "noise: a speed-up above what" in text
+    assert "noise: a median speed-up above what" in text
     assert f"{spoiled.speedup(fast):.2f}x" not in text
+
+
+def test_speedup_pairs_rounds_that_ran_together(quick_run: tuple[dict[str, Any], str]) -> None:
+    report = Report.from_dict(quick_run[0])
+    target = report.result(report.workloads[0].name, "pool", Chunking.ONE)
+    loop = report.result(target.workload, "sequential")
+    # each round of the pool twice as fast as the loop's round beside it, whatever the rounds
+    halved = dataclasses.replace(target, times_s=tuple(t / 2 for t in loop.times_s))
+    paired = dataclasses.replace(
+        report, results=tuple(halved if r is target else r for r in report.results))
+    assert paired.speedups(halved) == pytest.approx([2.0] * len(loop.times_s))
+    assert paired.speedup(halved) == pytest.approx(2.0)
+    short = dataclasses.replace(target, times_s=target.times_s[:1])
+    with pytest.raises(ValueError, match="rounds"):
+        report.speedups(short)
 
 
 def test_report_round_trips_through_json(

@@ -1,4 +1,4 @@
-"""Unit tests for mpworkers.claims: alternation, CPU accounting, verdicts, strict mode.
+"""Unit tests for mpworkers.lab.claims: alternation, CPU accounting, verdicts, strict mode.
 
 The verdict tests replace the machine (its CPUs and other programs' load)
 with fakes, so that every verdict is reached deterministically.
@@ -9,13 +9,19 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import os
 import pathlib
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
-from mpworkers import claims, spin
-from mpworkers.cpus import CpuBudget
+from mpworkers import spin
+from mpworkers.lab import claims
+from mpworkers.lab.cpus import CpuBudget
+from mpworkers.lab.scripts import run_script
 
 
 def budget(count: int, visible: int | None = None) -> CpuBudget:
@@ -134,7 +140,7 @@ def test_a_tick_of_other_programs_is_no_disturbance() -> None:
 
 def test_outcome_repr_is_short(machine) -> None:  # type: ignore[no-untyped-def]
     machine(2, [0.0])
-    assert repr(claims.check("x", values(2.0), at_least=1.0)) == "<Outcome: holds, measured 2.00x>"
+    assert repr(claims.check("x", values(2.0), at_least=1.5)) == "<Outcome: holds, measured 2.00x>"
 
 
 def test_cpu_use_outside_a_with_block_is_nan() -> None:
@@ -181,14 +187,14 @@ def test_not_shown_never_raises_in_strict_mode(machine, monkeypatch) -> None:  #
 def test_not_shown_on_an_older_python_without_measuring(machine, capsys) -> None:  # type: ignore[no-untyped-def]
     machine(2, [])
     measure = values()
-    outcome = claims.check("interpreters are fast", measure, at_least=1.0, needs_python=(99, 0))
+    outcome = claims.check("interpreters are fast", measure, at_least=1.5, needs_python=(99, 0))
     assert outcome.verdict is claims.Verdict.NOT_SHOWN and measure.calls == []
     assert outcome.text == "n/a" and outcome.evidence is None
     out = capsys.readouterr().out
     assert out.startswith("[not shown here: needs Python 99.0, this is 3.")
     assert out.endswith("] interpreters are fast: measured n/a\n")
     machine(2, [0.0])
-    assert claims.check("x", values(2.0), at_least=1.0, needs_python=(3, 10)).holds
+    assert claims.check("x", values(2.0), at_least=1.5, needs_python=(3, 10)).holds
 
 
 def test_inconclusive_when_every_try_was_disturbed(machine, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -220,7 +226,7 @@ def test_inconclusive_when_the_machine_withheld_cpus(machine, monkeypatch, capsy
     assert outcome.capacity == (1.1, 1.2, 1.05)
     assert capsys.readouterr().out == (
         "[inconclusive: the machine gave this program 1.2 of 2 CPUs' worth meanwhile] "
-        "faster: measured 1.05x\n")
+        "faster: measured 1.05x (3 tries: 1.00x to 1.07x)\n")
 
 
 def test_not_met_when_the_machine_delivered_its_cpus(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -235,16 +241,30 @@ def test_capacity_measured_only_after_a_quiet_miss(machine, monkeypatch) -> None
     # quiet for the first two claims' four tries; busy for the third claim's three
     machine(2, [0.0, 0.0, 0.0, 0.0, 1.5, 1.5, 1.5])
     calls = starved(monkeypatch)
-    claims.check("one CPU", values(0.5, 0.5, 0.5), at_least=1.0)  # needs one CPU
-    assert claims.check("holds", values(2.0), at_least=1.0, needs_cpus=2).holds
-    outcome = claims.check("busy", values(0.5, 0.5, 0.5), at_least=1.0, needs_cpus=2)
+    claims.check("one CPU", values(0.5, 0.5, 0.5), at_least=1.1)  # needs one CPU
+    assert claims.check("holds", values(2.0), at_least=1.1, needs_cpus=2).holds
+    outcome = claims.check("busy", values(0.5, 0.5, 0.5), at_least=1.1, needs_cpus=2)
     assert outcome.verdict is claims.Verdict.INCONCLUSIVE and calls == []
     assert all(math.isnan(c) for c in outcome.capacity)
 
 
-def test_parallel_capacity_measures_a_speed_up() -> None:
-    assert 0 < claims.parallel_capacity(1, seconds=0.002) < 2
-    assert 0 < claims.parallel_capacity(2, seconds=0.002, rounds=1) < 3
+def test_parallel_capacity_measures_something() -> None:
+    # the figure itself depends on the machine's load: its computation is tested below
+    assert claims.parallel_capacity(1, seconds=0.002) > 0
+
+
+def test_parallel_capacity_is_the_median_speed_up_of_spreading(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the figure is Timings.ratio("one", "spread") of the alternated rounds
+    seen: dict[str, object] = {}
+
+    def fake_alternate(tasks: dict[str, Callable[[], object]], *, rounds: int) -> claims.Timings:
+        seen.update(names=sorted(tasks), rounds=rounds)
+        return claims.Timings({"one": (2.0, 2.0, 2.0), "spread": (1.0, 1.25, 2.0)})
+
+    monkeypatch.setattr(claims, "alternate", fake_alternate)
+    assert claims.parallel_capacity(2, rounds=3) == 1.6
+    assert seen == {"names": ["one", "spread"], "rounds": 3}
 
 
 @pytest.mark.parametrize(
@@ -261,7 +281,7 @@ def test_parallel_capacity_validates(kwargs: dict[str, object], error: type[Exce
 def test_load_on_cpus_this_process_cannot_use_is_no_disturbance(machine) -> None:  # type: ignore[no-untyped-def]
     # 1 usable CPU of 4 visible: other programs may use the 3 others freely
     machine(1, [2.9, 2.9, 2.9], visible=4)
-    outcome = claims.check("fast enough", values(0.5, 0.5, 0.5), at_least=1.0)
+    outcome = claims.check("fast enough", values(0.5, 0.5, 0.5), at_least=1.1)
     assert outcome.verdict is claims.Verdict.NOT_MET
 
 
@@ -269,7 +289,7 @@ def test_not_met_when_one_try_was_quiet(machine, capsys) -> None:  # type: ignor
     machine(2, [1.5, 0.0, 1.5])
     outcome = claims.check("faster", values(1.1, 1.0, 1.2), at_least=1.3)
     assert outcome.verdict is claims.Verdict.NOT_MET and outcome.value == 1.2
-    assert capsys.readouterr().out == "[not met] faster: measured 1.20x\n"
+    assert capsys.readouterr().out == "[not met] faster: measured 1.20x (3 tries: 1.00x to 1.20x)\n"
 
 
 def test_strict_mode_raises_only_for_not_met(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -332,4 +352,223 @@ def test_check_validates_before_measuring(
     arguments.update(kwargs)
     with pytest.raises(error):
         claims.check(**arguments)  # type: ignore[arg-type]
+    assert measured == []
+
+
+# --- the front door: claims.faster --------------------------------------------
+
+
+def _sleeper(seconds: float) -> Callable[[], None]:
+    return lambda: time.sleep(seconds)
+
+
+def test_faster_holds_and_returns_the_deciding_timings(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    tasks = {"slow": _sleeper(0.004), "fast": _sleeper(0.0005)}
+    timings = claims.faster(tasks, "fast", than="slow", by=2, rounds=3)
+    line = capsys.readouterr().out
+    assert line.startswith("[holds] fast is at least 2x faster than slow: measured ")
+    assert timings.rounds == 3
+    # the printed figure is the returned timings' ratio, not a second measurement
+    assert line.rstrip().endswith(f"{timings.ratio('slow', 'fast'):.2f}x")
+
+
+def test_faster_names_the_cpus_and_takes_a_statement(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    tasks = {"slow": _sleeper(0.004), "fast": _sleeper(0.0005)}
+    claims.faster(tasks, "fast", than="slow", by=1.5, cpus=10_000, rounds=1)
+    assert "fast is at least 1.5x faster than slow, given 10000 CPUs" in capsys.readouterr().out
+    claims.faster(tasks, "fast", than="slow", by=2, rounds=1, claim="Sleeping less is faster")
+    assert "] Sleeping less is faster: measured" in capsys.readouterr().out
+
+
+def test_faster_is_not_met_when_the_winner_is_the_loser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPWORKERS_CLAIMS", "strict")
+    monkeypatch.setattr(claims, "_disturbed", lambda use, cpus: False)
+    tasks = {"slow": _sleeper(0.004), "fast": _sleeper(0.0005)}
+    with pytest.raises(claims.ClaimNotMet):
+        claims.faster(tasks, "slow", than="fast", by=1.1, rounds=3, tries=1)
+
+
+def test_faster_on_an_older_python_measures_nothing(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    timings = claims.faster({"a": lambda: None, "b": lambda: None}, "a", than="b", by=2,
+                            needs_python=(99, 0))
+    assert timings.rounds == 0
+    assert capsys.readouterr().out.startswith("[not shown here: needs Python 99.0")
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"winner": "c"}, ValueError),
+    ({"than": "c"}, ValueError),
+    ({"than": "a"}, ValueError),
+    ({"by": 1}, ValueError),
+    ({"by": 0.5}, ValueError),
+    ({"by": "2"}, TypeError),
+    ({"rounds": 0}, ValueError),
+])
+def test_faster_checks_its_arguments(kwargs: dict[str, Any], error: type[Exception]) -> None:
+    arguments: dict[str, Any] = {"winner": "a", "than": "b", "by": 2}
+    arguments.update(kwargs)
+    winner = arguments.pop("winner")
+    with pytest.raises(error):
+        claims.faster({"a": lambda: None, "b": lambda: None}, winner, **arguments)
+    with pytest.raises(TypeError):
+        claims.faster([("a", lambda: None)], "a", than="b", by=2)  # type: ignore[arg-type]
+
+
+def test_a_ratio_claim_must_be_able_to_fail() -> None:
+    with pytest.raises(ValueError, match="equal timings"):
+        claims.check("a is at least as fast as b", lambda: 1.0, at_least=1)
+    with pytest.raises(ValueError, match="equal timings"):
+        claims.check("a is no slower than b", lambda: 1.0, at_least=0.9)
+    claims.check("one is at least one", lambda: 1.0, at_least=1, fmt="{:.1f}")  # not a ratio
+
+
+def test_the_line_gives_the_tries_and_their_range(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    figures = iter([1.1, 1.3, 1.6])
+    monkeypatch.setattr(claims, "parallel_capacity", lambda threads: 0.0)
+    outcome = claims.check("x is at least 1.5x", lambda: next(figures), at_least=1.5)
+    assert outcome.values == (1.1, 1.3, 1.6)
+    assert capsys.readouterr().out == "[holds] x is at least 1.5x: measured 1.60x " \
+                                      "(3 tries: 1.10x to 1.60x)\n"
+    outcome = claims.check("y is at least 1", lambda: 2.0, at_least=1.5)
+    assert outcome.line() == "[holds] y is at least 1: measured 2.00x"
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_capacity_on_one_cpus_worth_reads_as_starved() -> None:
+    # two threads pinned to one CPU get at most one CPU's worth, whatever the machine
+    # has: a claim needing 2 CPUs must count such a try as starved
+    code = ("import os\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+            "from mpworkers.lab.claims import parallel_capacity\n"
+            "print(parallel_capacity(2, rounds=5))\n")
+    done = run_script(code)
+    assert done.returncode == 0, done.stderr
+    assert 0 < float(done.stdout) < claims.CAPACITY_SHARE * 2
+
+
+@pytest.mark.skipif(claims.effective_cpus().count < 2, reason="needs 2 usable CPUs")
+def test_a_false_two_cpu_claim_goes_through_the_real_capacity_probe(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # end to end, nothing faked: a claim that is false everywhere, needing 2 CPUs
+    monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
+    seen: list[claims.Outcome[float]] = []
+    original = claims._log
+    monkeypatch.setattr(claims, "_log", lambda outcome: (seen.append(outcome), original(outcome)))
+    try:
+        claims.check("a constant 1.2 is at least 1.5", lambda: 1.2, at_least=1.5, needs_cpus=2)
+    except claims.ClaimNotMet:
+        pass
+    (outcome,) = seen
+    assert outcome.verdict in (claims.Verdict.NOT_MET, claims.Verdict.INCONCLUSIVE)
+    probed = [c for c in outcome.capacity if not math.isnan(c)]
+    quiet = [not busy for busy in outcome.disturbed]
+    # every try not disturbed by other programs measured the capacity, for real
+    assert len(probed) >= 1 or not any(quiet)
+    starved = [c < claims.CAPACITY_SHARE * 2 for c in probed]
+    expected_not_met = any(quiet)
+    assert (outcome.verdict is claims.Verdict.NOT_MET) is expected_not_met
+    assert len(starved) == len(probed)
+
+
+# --- edges that a mutation check found untested ---------------------------------
+
+
+def test_cpu_use_without_a_reading_or_time_is_nan(monkeypatch: pytest.MonkeyPatch) -> None:
+    use = claims.CpuUse()
+    use.wall, use.own, use.others = 0.0, 1.0, 1.0
+    assert math.isnan(use.own_cpus) and math.isnan(use.others_cpus)
+    # only one of the two tree readings: own CPU time and others' stay unknown
+    readings = iter([None, 5.0])
+    monkeypatch.setattr(claims, "_tree_cpu", lambda: next(readings))
+    monkeypatch.setattr(claims, "_machine_busy", lambda: 1.0)
+    with claims.cpu_use() as use:
+        pass
+    assert math.isnan(use.own) and math.isnan(use.others)
+    # the machine's reading missing at the end: others unknown, own known
+    tree, busy = iter([1.0, 2.0]), iter([1.0, None])
+    monkeypatch.setattr(claims, "_tree_cpu", lambda: next(tree))
+    monkeypatch.setattr(claims, "_machine_busy", lambda: next(busy))
+    with claims.cpu_use() as use:
+        pass
+    assert use.own == 1.0 and math.isnan(use.others)
+    # both readings: others' CPU time is the machine's busy time less our own
+    tree, busy = iter([1.0, 2.0]), iter([1.0, 5.0])
+    monkeypatch.setattr(claims, "_tree_cpu", lambda: next(tree))
+    monkeypatch.setattr(claims, "_machine_busy", lambda: next(busy))
+    with claims.cpu_use() as use:
+        pass
+    assert (use.own, use.others) == (1.0, 3.0)
+
+
+def test_inconclusive_text_names_the_most_capacity_found(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    machine(2, [0.0, 0.0, 0.0])
+    starved(monkeypatch, 1.0, 1.4, 1.2)  # all below 3/4 of 2 CPUs
+    outcome = claims.check("faster", values(1.0, 1.0, 1.0), at_least=1.5, needs_cpus=2)
+    assert outcome.line().startswith(
+        "[inconclusive: the machine gave this program 1.4 of 2 CPUs' worth meanwhile]")
+
+
+def test_capacity_of_exactly_three_quarters_is_enough(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    machine(2, [0.0])
+    starved(monkeypatch, claims.CAPACITY_SHARE * 2)
+    outcome = claims.check("faster", values(1.0), at_least=1.5, needs_cpus=2, tries=1)
+    assert outcome.verdict is claims.Verdict.NOT_MET
+
+
+def test_disturbance_edges(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpus = budget(2)
+    use = claims.CpuUse()
+    use.wall, use.others = 0.0, 5.0
+    assert not claims._disturbed(use, cpus)  # no time measured: judge the figure
+    monkeypatch.setattr(claims, "TICK", 0.0)  # no allowance: the threshold itself
+    use.wall, use.others = 1.0, claims.BUSY_CPUS  # exactly at the threshold: quiet
+    assert not claims._disturbed(use, cpus)
+    use.others += 0.01
+    assert claims._disturbed(use, cpus)
+
+
+def test_the_probe_runs_enough_work_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    rounds: list[int] = []
+    monkeypatch.setattr(claims, "_hash_rounds", lambda data, n: rounds.append(n))
+    clock = iter(range(0, 1000))  # every reading 1 s after the last: hashing "takes" 1 s
+    monkeypatch.setattr(claims.time, "perf_counter", lambda: float(next(clock)) * 0.001)
+    claims.parallel_capacity(2, seconds=0.01, rounds=1)
+    # one hash took 1 ms: 10 per thread for 10 ms, 20 in the one-thread run
+    assert max(rounds) == 20
+
+
+@pytest.mark.parametrize("kwargs", [{"at_least": True}, {"at_most": False}])
+def test_a_bool_is_not_a_bound(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(TypeError):
+        claims.check("x", lambda: 2.0, **kwargs)
+
+
+def test_equal_bounds_ask_for_that_figure(machine) -> None:  # type: ignore[no-untyped-def]
+    machine(1, [0.0])
+    assert claims.check("x", values(1.5), at_least=1.5, at_most=1.5).holds
+    machine(1, [0.0])
+    assert claims.check("y", values(2.0), at_most=2.0).holds
+
+
+@pytest.mark.parametrize("bad", [(3,), (3, 14, 0), (3, True), ("3", 14), [3, 14]])
+def test_needs_python_must_be_a_major_minor_pair(bad: object) -> None:
+    with pytest.raises(ValueError, match="needs_python"):
+        claims.check("x", lambda: 2.0, at_least=1.5, needs_python=bad)  # type: ignore[arg-type]
+
+
+def test_a_claim_needing_this_very_python_is_measured(machine) -> None:  # type: ignore[no-untyped-def]
+    machine(1, [0.0])
+    here = (sys.version_info[0], sys.version_info[1])
+    assert claims.check("x", values(2.0), at_least=1.5, needs_python=here).holds
+
+
+def test_faster_refuses_a_factor_of_one_before_measuring() -> None:
+    measured: list[int] = []
+    with pytest.raises(ValueError, match="by must be above 1"):
+        claims.faster({"a": lambda: measured.append(1), "b": lambda: None}, "a", than="b",
+                      by=1.0)
     assert measured == []

@@ -1,4 +1,4 @@
-"""Unit tests for mpworkers.cpus: visible CPUs, affinity, cgroup quotas, Python's override.
+"""Unit tests for mpworkers.lab.cpus: visible CPUs, affinity, cgroup quotas, Python's override.
 
 The cgroup tests build a fake ``/proc`` and ``/sys/fs/cgroup`` under a
 temporary folder and point ``root`` at it.
@@ -11,7 +11,7 @@ import pathlib
 
 import pytest
 
-from mpworkers import cpus
+from mpworkers.lab import cpus
 
 V2_MOUNT = "30 24 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n"
 V1_MOUNT = "35 25 0:30 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
@@ -216,3 +216,50 @@ def test_this_process() -> None:
         assert budget.count <= len(os.sched_getaffinity(0))
     assert cpus.visible_cpus() >= budget.count
     assert "usable CPU" in budget.describe()
+
+
+# --- edges that a mutation check found untested ---------------------------------
+
+
+def test_visible_cpus_falls_back_to_os_then_to_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import psutil
+
+    monkeypatch.setattr(psutil, "cpu_count", lambda logical=True: None)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert cpus.visible_cpus() == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert cpus.visible_cpus() == 1
+    monkeypatch.setattr(psutil, "cpu_count", lambda logical=True: 5)
+    assert cpus.visible_cpus() == 5
+
+
+def test_mountinfo_lines_that_are_not_cpu_cgroups_are_skipped(tmp_path: pathlib.Path) -> None:
+    mountinfo = (
+        "1 2 / /short - cgroup2\n"  # only 4 fields before the separator
+        "36 25 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"  # v1, not cpu
+        "37 25 0:32 / /sys/fs/cgroup/cpu rw - cgroup cgroup\n"  # v1 without its options
+        + V1_MOUNT + V2_MOUNT
+    )
+    fake_tree(tmp_path, "0::/\n", mountinfo, {})
+    v2, v1 = cpus._cgroup_mounts(tmp_path)
+    assert v2 == [("/", "/sys/fs/cgroup")]
+    assert v1 == [("/", "/sys/fs/cgroup/cpu,cpuacct")]
+
+
+def test_a_mount_root_with_a_trailing_slash(tmp_path: pathlib.Path) -> None:
+    assert cpus._inside("/kubepods/", "/kubepods/pod1") == "pod1"
+    assert cpus._inside("/", "/a/b") == "a/b"
+
+
+def test_a_named_v1_hierarchy_is_not_cgroup_v2(tmp_path: pathlib.Path) -> None:
+    # "1:name=systemd:/x" has controllers, "2::/y" is a v1 line with none: neither is v2
+    root = fake_tree(tmp_path, "0::/\n2::/y\n1:name=systemd:/x\n", V2_MOUNT,
+                     {"sys/fs/cgroup/cpu.max": "50000 100000\n",
+                      "sys/fs/cgroup/y/cpu.max": "max 100000\n"})
+    quota = cpus.cgroup_cpu_quota(root)[0]
+    assert quota is not None and quota.cpus == 0.5
+
+
+def test_one_visible_cpu_is_no_reason_for_a_note(tmp_path: pathlib.Path) -> None:
+    budget = cpus.effective_cpus(root=tmp_path, visible=1, affinity={0}, environ={})
+    assert budget.count == 1 and budget.notes == ()

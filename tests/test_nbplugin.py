@@ -6,12 +6,15 @@ on it in a subprocess, and checks the outcome and the message.
 
 from __future__ import annotations
 
+import collections
 import os
 import pathlib
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from tests import nbplugin
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
@@ -138,7 +141,7 @@ def test_a_leaked_shared_memory_block_fails_naming_it(
 
 
 CLAIM = (
-    "from mpworkers import claims\n"
+    "from mpworkers.lab import claims\n"
     "_ = claims.check('two is at least {bound}', lambda: 2.0, at_least={bound}, fmt='{{:.1f}}x')"
 )
 
@@ -147,7 +150,7 @@ def test_a_claim_not_met_fails_its_cell_in_strict_mode(
     pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
 ) -> None:
     write_notebook(pytester.path, "claim.ipynb", [
-        (CLAIM.format(bound=1), "[holds] two is at least 1: measured 2.0x\n"),
+        (CLAIM.format(bound=1.5), "[holds] two is at least 1.5: measured 2.0x\n"),
         (CLAIM.format(bound=3), "[holds] two is at least 3: measured 2.0x\n"),
     ])
     result = run_nbval("--nbval-current-env")
@@ -164,8 +167,45 @@ def test_in_report_mode_claims_never_raise(
     pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
 ) -> None:
     write_notebook(pytester.path, "claim.ipynb", [
-        (CLAIM.format(bound=3), "[not met] two is at least 3: measured 2.0x\n"),
+        (CLAIM.format(bound=3),
+         "[not met] two is at least 3: measured 2.0x (3 tries: 2.0x to 2.0x)\n"),
     ])
     result = run_nbval("--nbval-current-env", "--mp-claims=report")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*timing claims (report): 1 not met*"])
+
+
+@pytest.mark.parametrize("counts, too_many", [
+    ({"holds": 20, "inconclusive": 1}, False),
+    ({"holds": 20, "inconclusive": 2}, False),
+    ({"holds": 20, "inconclusive": 3}, True),
+    ({"holds": 1, "inconclusive": 2}, True),
+    ({"not shown here: needs 2 CPUs": 30, "inconclusive": 2}, True),
+    ({"not shown here: needs 2 CPUs": 30, "inconclusive": 1}, False),
+])
+def test_too_many_inconclusive_claims(counts: dict[str, int], too_many: bool) -> None:
+    assert nbplugin.too_many_inconclusive(collections.Counter(counts)) is too_many
+
+
+INCONCLUSIVE = (
+    "import json, os\n"
+    "with open(os.environ['MPWORKERS_CLAIMS_LOG'], 'a') as log:\n"
+    "    for _ in range({n}):\n"
+    "        log.write(json.dumps({{'source': '', 'statement': 's', 'verdict': 'inconclusive',\n"
+    "                              'value': 1.0, 'cpus': 2, 'limited_by': 'x',\n"
+    "                              'others_cpus': [1.0]}}) + '\\n')"
+)
+
+
+@pytest.mark.parametrize("mode, n, fails", [("strict", 2, True), ("strict", 1, False),
+                                            ("report", 2, False)])
+def test_a_strict_session_of_inconclusive_claims_fails(
+    pytester: pytest.Pytester, run_nbval, mode: str, n: int,  # type: ignore[no-untyped-def]
+    fails: bool,
+) -> None:
+    write_notebook(pytester.path, "busy.ipynb", [(INCONCLUSIVE.format(n=n), "")])
+    result = run_nbval("--nbval-current-env", f"--mp-claims={mode}")
+    result.assert_outcomes(passed=3)  # start method, the cell, no leaked processes
+    assert (result.ret != 0) is fails
+    if fails:
+        result.stdout.fnmatch_lines(["*2 claims inconclusive*proves nothing*FAILED*"])

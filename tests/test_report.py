@@ -1,16 +1,17 @@
-"""Unit tests for mpworkers.report: one duration format and one table."""
+"""Unit tests for mpworkers.lab.report: one duration format and one table."""
 
 from __future__ import annotations
 
 import pytest
 
-from mpworkers.report import Table, format_seconds
+from mpworkers.lab.report import Table, format_seconds
 
 
 @pytest.mark.parametrize(
     "seconds, text",
     [(1.234, "1.23 s"), (123.4, "123 s"), (0.0125, "12.5 ms"), (0.00099, "990 us"),
-     (4.5e-05, "45.0 us"), (3e-06, "3.0 us"), (0.0, "0.0 us")],
+     (4.5e-05, "45.0 us"), (3e-06, "3.0 us"), (9.99e-07, "999 ns"), (5.2e-08, "52 ns"),
+     (0.0, "0 ns")],
 )
 def test_format_seconds(seconds: float, text: str) -> None:
     assert format_seconds(seconds) == text
@@ -52,3 +53,11 @@ def test_table_validates(
 ) -> None:
     with pytest.raises(error):
         Table(header, rows, left=left)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (1.0, "1.00 s"), (0.001, "1.00 ms"), (1e-06, "1.0 us"),  # a unit starts at exactly 1
+    (100.0, "100 s"), (10.0, "10.0 s"), (0.1, "100 ms"), (0.01, "10.0 ms"),
+])
+def test_format_seconds_at_the_edges_of_units_and_digits(seconds: float, text: str) -> None:
+    assert format_seconds(seconds) == text

@@ -1,4 +1,4 @@
-"""Unit tests for mpworkers.scripts."""
+"""Unit tests for mpworkers.lab.scripts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 import mpworkers
-from mpworkers import scripts
+from mpworkers.lab import scripts
 
 
 def test_run_script_captures_output_and_return_code() -> None:

@@ -1,4 +1,4 @@
-"""Unit tests for mpworkers.tracing: structure of traces under every runner and start method.
+"""Unit tests for mpworkers.lab.tracing: structure of traces under every runner and start method.
 
 No test here depends on how long anything takes: they check that every task
 appears once, that the worker numbering is contiguous and follows first
@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-import mpworkers.tracing
+import mpworkers.lab.tracing
 from mpworkers import noop, spin, square
-from mpworkers.claims import Timings
-from mpworkers.scripts import run_script
-from mpworkers.tracing import (
+from mpworkers.lab.claims import Timings
+from mpworkers.lab.scripts import run_script
+from mpworkers.lab.tracing import (
     CLOCK,
     EXECUTOR_METHODS,
     POOL_METHODS,
@@ -52,8 +52,8 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def test_public_names() -> None:
-    assert set(mpworkers.tracing.__all__) >= {"POOL_METHODS", "EXECUTOR_METHODS", "CLOCK"}
-    assert all(hasattr(mpworkers.tracing, name) for name in mpworkers.tracing.__all__)
+    assert set(mpworkers.lab.tracing.__all__) >= {"POOL_METHODS", "EXECUTOR_METHODS", "CLOCK"}
+    assert all(hasattr(mpworkers.lab.tracing, name) for name in mpworkers.lab.tracing.__all__)
     assert POOL_METHODS == ("map", "imap", "imap_unordered", "apply_async")
     assert EXECUTOR_METHODS == ("map", "submit")
 
@@ -83,7 +83,7 @@ def test_pick_clock(
 ) -> None:
     monkeypatch.setattr(sys, "platform", platform)
     monkeypatch.setattr(sys, "version_info", version)
-    name, func = mpworkers.tracing._pick_clock()
+    name, func = mpworkers.lab.tracing._pick_clock()
     assert name == expected
     assert func is getattr(time, expected.removeprefix("time."))
 
@@ -498,7 +498,7 @@ def test_plot_timeline_validates(pyplot: Any) -> None:
 
 
 def test_importing_tracing_does_not_import_matplotlib() -> None:
-    code = "import sys, mpworkers.tracing; sys.exit('matplotlib' in sys.modules)"
+    code = "import sys, mpworkers.lab.tracing; sys.exit('matplotlib' in sys.modules)"
     assert run_script(code).returncode == 0
 
 

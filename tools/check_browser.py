@@ -47,7 +47,7 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from mpworkers.machine import usable_cores  # noqa: E402
+from mpworkers.lab.machine import usable_cores  # noqa: E402
 
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
@@ -204,7 +204,7 @@ def check_chapter(page: Any, name: str, root: pathlib.Path, problems: Problems) 
     first = solutions.first
     if first.locator(".toggle-details, p:not(.admonition-title)").first.is_visible():
         problems.add(name, "solutions", "a solution is open before it is clicked")
-    first.locator(".admonition-title").click()
+    first.locator(":scope > .admonition-title").click()  # not a collapsed cell's inside
     try:
         page.wait_for_function("e => !e.classList.contains('toggle-hidden')",
                                arg=first.element_handle(), timeout=5_000)

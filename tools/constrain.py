@@ -31,7 +31,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mpworkers.cpus import cpu_cgroup  # noqa: E402
+from mpworkers.lab.cpus import cpu_cgroup  # noqa: E402
 
 PERIOD_US = 100_000
 

@@ -46,6 +46,10 @@ def exercise(label: str, number: int) -> list[nbformat.NotebookNode]:
     ]
 
 
+# a proof cell: its output in view, its input collapsed in the HTML and in JupyterLab
+PROOF = {"tags": ["hide-input"], "jupyter": {"source_hidden": True}}
+
+
 def chapter(title: str, stem: str) -> nbformat.NotebookNode:
     """The notebook of a new chapter, before its stubs are filled."""
     sections = {s: s for s in chapter_rules.QUESTION_SECTIONS + chapter_rules.SECTIONS}
@@ -57,24 +61,26 @@ def chapter(title: str, stem: str) -> nbformat.NotebookNode:
         new_markdown_cell(f"{sections['## The short answer']}\n\n"
                           "TODO: the answer in short paragraphs, second person."),
         new_markdown_cell(f"{sections['## See it run']}\n\n"
-                          "TODO: the program this chapter is about, run. Workers come from "
-                          "`mpworkers`; a script runs through `mpworkers.run_script`."),
-        new_code_cell("import mpworkers\n\nprint(mpworkers.machine_summary())"),
+                          "TODO: the program this chapter is about, run: a file in "
+                          "`book/programs/`, shown with `show_program` and run with "
+                          "`show_run`. Workers come from `mpworkers`, their source shown "
+                          "with `show_source` where the chapter first uses them."),
+        new_code_cell("from mpworkers import square\nfrom mpworkers.lab import show_source\n\n"
+                      "show_source(square)", metadata=PROOF),
         new_markdown_cell(
             f"{sections['## Evidence']}\n\n"
-            "TODO: every claim shown: a measurement (through `mpworkers.claims.check`), "
-            "a plot with alt text, a failing call caught and displayed."
+            "TODO: every claim shown: plain timing code in view, the claim (through "
+            "`mpworkers.lab.claims.faster` or `claims.check`) in a cell whose input is "
+            "collapsed, a plot with alt text, a failing call caught and displayed."
         ),
         new_code_cell(
-            "from mpworkers import claims\n\n"
+            "from mpworkers.lab import claims\n\n"
             "# TODO: replace with the chapter's claims; this one shows the form\n"
-            "outcome = claims.check(\n"
-            '    "Summing a longer range takes longer",\n'
-            "    lambda: claims.alternate({\"short\": lambda: sum(range(10**3)),\n"
-            "                              \"long\": lambda: sum(range(10**5))}),\n"
-            "    figure=lambda t: t.ratio(\"long\", \"short\"),\n"
-            "    at_least=2.0,\n"
-            ")"
+            "timings = claims.faster(\n"
+            "    {\"short\": lambda: sum(range(10**3)), \"long\": lambda: sum(range(10**5))},\n"
+            "    \"short\", than=\"long\", by=2,\n"
+            ")",
+            metadata=PROOF,
         ),
         new_markdown_cell(f"{sections['## Pitfalls']}\n\n"
                           "TODO: each pitfall with the symptom the reader sees (the real "

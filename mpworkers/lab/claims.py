@@ -10,7 +10,7 @@ module is the one place that applies them:
    machine whose speed drifts by 30% within seconds slows A and B alike in
    each round, so the median of the per-round ratios does not move.
 2. **Claim only what the CPUs allow.** A claim says how many CPUs it needs.
-   On a process with fewer (see :func:`mpworkers.cpus.effective_cpus`, which
+   On a process with fewer (see :func:`mpworkers.lab.cpus.effective_cpus`, which
    also reads CPU quotas) the cell still measures and prints what it found,
    with the verdict *not shown here* instead of a false alarm.
 3. **Tell a false claim from a busy machine.** :func:`cpu_use` counts the CPU
@@ -47,7 +47,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from mpworkers._validate import check_int, check_real, check_str
-from mpworkers.cpus import CpuBudget, effective_cpus
+from mpworkers.lab.cpus import CpuBudget, effective_cpus
 
 __all__ = [
     "BUSY_CPUS",
@@ -60,6 +60,7 @@ __all__ = [
     "alternate",
     "check",
     "cpu_use",
+    "faster",
     "parallel_capacity",
     "strict",
 ]
@@ -303,6 +304,9 @@ class Outcome(Generic[T]):
     the try held, or the claim needs one CPU)."""
     missing: str = ""
     """Why the claim is not shown here, when it is not."""
+    values: tuple[float, ...] = ()
+    """The figure of each try, in order (the last one decided)."""
+    _fmt: str = "{:.2f}x"
 
     def __repr__(self) -> str:
         return f"<Outcome: {self.verdict.value}, measured {self.text}>"
@@ -313,8 +317,16 @@ class Outcome(Generic[T]):
         return self.verdict is Verdict.HOLDS
 
     def line(self) -> str:
-        """The line :func:`check` prints: ``[verdict] statement: measured figure``."""
-        return f"[{self._verdict_text()}] {self.statement}: measured {self.text}"
+        """The line :func:`check` prints: ``[verdict] statement: measured figure``.
+
+        After several tries it ends with how many, and the range of their
+        figures: ``... measured 1.31x (3 tries: 1.05x to 1.31x)``.
+        """
+        line = f"[{self._verdict_text()}] {self.statement}: measured {self.text}"
+        if len(self.values) > 1:
+            low, high = (self._fmt.format(v) for v in (min(self.values), max(self.values)))
+            line += f" ({len(self.values)} tries: {low} to {high})"
+        return line
 
     def _verdict_text(self) -> str:
         if self.verdict is Verdict.NOT_SHOWN:
@@ -474,6 +486,9 @@ def check(
         raise ValueError(f"needs_python must be a (major, minor) pair, got {needs_python!r}")
     check_str("fmt", fmt)
     fmt.format(1.0)  # a bad format fails here, not after the measurement
+    if fmt.endswith("x") and at_least is not None and at_least <= 1:
+        raise ValueError(f"at_least={at_least} for a ratio: equal timings would pass the "
+                         "claim; a claim must be able to fail, so ask for more than 1")
 
     cpus = effective_cpus()
     enough = cpus.count >= needs_cpus
@@ -486,6 +501,7 @@ def check(
         missing = (f"needs Python {needs_python[0]}.{needs_python[1]}, "
                    f"this is {sys.version_info[0]}.{sys.version_info[1]}")
     others: list[float] = []
+    values: list[float] = []
     disturbed: list[bool] = []
     capacity: list[float] = []
     verdict = Verdict.NOT_MET if runs else Verdict.NOT_SHOWN
@@ -494,6 +510,7 @@ def check(
         with cpu_use() as use:
             evidence = measure()
         value = float(figure(evidence) if figure is not None else evidence)  # type: ignore[arg-type]
+        values.append(value)
         others.append(use.others_cpus)
         disturbed.append(_disturbed(use, cpus))
         holds = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
@@ -521,6 +538,8 @@ def check(
         disturbed=tuple(disturbed),
         capacity=tuple(capacity),
         missing=missing,
+        values=tuple(values),
+        _fmt=fmt,
     )
     _log(outcome)
     print(outcome.line())
@@ -532,3 +551,73 @@ def check(
             f"{tried}; CPUs' worth measured after each: {capacities}; {cpus.describe()}"
         )
     return outcome
+
+
+def faster(
+    tasks: Mapping[str, Callable[[], Any]],
+    winner: str,
+    *,
+    than: str,
+    by: float,
+    cpus: int = 1,
+    rounds: int = 5,
+    claim: str | None = None,
+    needs_python: tuple[int, int] | None = None,
+    tries: int = 3,
+    fmt: str = "{:.2f}x",
+) -> Timings:
+    """Claim that ``winner`` runs at least ``by`` times faster than ``than``.
+
+    The front door for the course's most common claim. It times every
+    callable of ``tasks`` in alternation for ``rounds`` rounds
+    (:func:`alternate`), judges the median of the per-round ratios
+    ``than / winner`` through :func:`check` (with ``needs_cpus=cpus``), prints
+    the verdict line, and returns the :class:`Timings` of the try that
+    decided, so that whatever the chapter prints next comes from the same
+    measurement as the verdict:
+
+    >>> import time
+    >>> t = faster({"sleep": lambda: time.sleep(0.002), "pass": lambda: None},
+    ...            "pass", than="sleep", by=2)  # doctest: +ELLIPSIS
+    [holds] pass is at least 2x faster than sleep: measured ...x
+    >>> t.ratio("sleep", "pass") >= 2
+    True
+
+    ``claim`` replaces the printed statement (by default ``"WINNER is at least
+    BYx faster than THAN"``, with ``", given N CPUs"`` when ``cpus`` > 1).
+    Where the Python is older than ``needs_python``, nothing is measured and
+    the :class:`Timings` returned has no rounds.
+
+    Raises:
+        TypeError, ValueError: as :func:`alternate` and :func:`check` do, and
+            ValueError when ``winner`` or ``than`` is not a name in ``tasks``,
+            when they are the same, or when ``by`` is not above 1.
+        ClaimNotMet: in strict mode, as :func:`check`.
+    """
+    if not isinstance(tasks, Mapping):
+        raise TypeError(f"tasks must be a mapping of names to callables, got {tasks!r}")
+    for role, name in (("winner", winner), ("than", than)):
+        check_str(role, name)
+        if name not in tasks:
+            raise ValueError(f"{role} {name!r} is not one of the tasks: {', '.join(tasks)}")
+    if winner == than:
+        raise ValueError(f"winner and than are both {winner!r}: a claim compares two tasks")
+    if check_real("by", by) <= 1:
+        raise ValueError(f"by must be above 1 (equal timings must fail the claim), got {by!r}")
+    check_int("rounds", rounds, minimum=1)
+    statement = claim if claim is not None else (
+        f"{winner} is at least {by:g}x faster than {than}"
+        + (f", given {cpus} CPUs" if cpus > 1 else ""))
+    outcome = check(
+        statement,
+        lambda: alternate(tasks, rounds=rounds),
+        figure=lambda t: t.ratio(than, winner),
+        at_least=by,
+        needs_cpus=cpus,
+        needs_python=needs_python,
+        tries=tries,
+        fmt=fmt,
+    )
+    if outcome.evidence is None:  # not measured: the Python is too old
+        return Timings({name: () for name in tasks})
+    return outcome.evidence

@@ -2,10 +2,10 @@
 
 Run it from a shell::
 
-    python -m mpworkers.bench                  # full run: about 1.5 minutes on 2 cores
-    python -m mpworkers.bench --quick          # a few seconds, for a first look
-    python -m mpworkers.bench --json out.json  # also store every figure as JSON
-    python -m mpworkers.bench --help           # the other options
+    python -m mpworkers.lab.bench                  # full run: about 1.5 minutes on 2 cores
+    python -m mpworkers.lab.bench --quick          # a few seconds, for a first look
+    python -m mpworkers.lab.bench --json out.json  # also store every figure as JSON
+    python -m mpworkers.lab.bench --help           # the other options
 
 It times the same workloads with each implementation:
 
@@ -37,16 +37,21 @@ How it measures, and why:
   the shutdown. The pool of the last start-up serves the grid, and its
   shutdown is timed after the grid.
 * **Alternation, every repeat kept.** The cells of a workload are timed with
-  :func:`mpworkers.claims.alternate`: each round runs every cell once, in
+  :func:`mpworkers.lab.claims.alternate`: each round runs every cell once, in
   turns (forwards, then backwards, ...), so that a disturbance from another
   program spreads over all the cells instead of spoiling one implementation.
   Every round's time is stored; the report gives the best (the least
   disturbed), the median and the spread ((slowest - fastest) / median) of
   each cell. The CPU time that other programs used during each workload is
-  measured with :func:`mpworkers.claims.cpu_use` and stored with it, as is
+  measured with :func:`mpworkers.lab.claims.cpu_use` and stored with it, as is
   the load average before and after the run.
-* **Impossible speed-ups are flagged.** A speed-up above what the workers
-  and the CPUs allow (see :meth:`Report.ceiling`) is a disturbed
+* **Speed-ups round by round.** A speed-up is the median of the per-round
+  ratios (:meth:`Report.speedups`): the plain loop's time over the
+  implementation's in the same round, which ran next to it. Dividing the
+  best round by the best round, or the median by the median, would pair
+  rounds that ran at different moments.
+* **Impossible speed-ups are flagged.** A median speed-up above what the
+  workers and the CPUs allow (see :meth:`Report.ceiling`) is a disturbed
   measurement, not a result: the report marks it as noise.
 * **Tasks sized by time, counts sized by a budget.**
   :func:`~mpworkers.workloads.spin` tasks are sized with
@@ -68,9 +73,13 @@ How it measures, and why:
 * **Process start-up.** For each of ``fork``, ``spawn`` and ``forkserver``
   that the platform offers, the time to ``start()`` and ``join()`` a
   ``Process`` running a no-op: the first one apart (``forkserver`` starts
-  its server then), then ``repeat`` more.
+  its server then), then ``repeat`` more. Run as ``python -m
+  mpworkers.lab.bench``, every ``spawn`` and ``forkserver`` child imports
+  this module again, as ``__mp_main__``, with everything it imports (about
+  70 ms on the course's machine), so those start-ups are longer than a
+  notebook's, whose main module a child does not import.
 * **The machine.** The report records the CPU model, the CPUs this process
-  may use (:func:`mpworkers.cpus.effective_cpus`), the physical cores, and
+  may use (:func:`mpworkers.lab.cpus.effective_cpus`), the physical cores, and
   whether any two usable CPUs are SMT siblings (hyper-threads of one core).
 
 Every result is checked against the plain loop's, so an implementation that
@@ -108,10 +117,10 @@ from typing import Any, ClassVar, Literal, TextIO
 
 from mpworkers._validate import check_int, check_real
 from mpworkers.basics import noop
-from mpworkers.claims import alternate, cpu_use
-from mpworkers.cpus import effective_cpus, visible_cpus
-from mpworkers.machine import default_start_method, gil_enabled, usable_cores
-from mpworkers.report import Table, format_seconds
+from mpworkers.lab.claims import alternate, cpu_use
+from mpworkers.lab.cpus import effective_cpus, visible_cpus
+from mpworkers.lab.machine import default_start_method, gil_enabled, usable_cores
+from mpworkers.lab.report import Table, format_seconds
 from mpworkers.workloads import calibrate_spin, hash_bytes, spin, wait
 
 __all__ = [
@@ -372,9 +381,9 @@ class Machine:
     """CPUs the operating system shows."""
     usable_cores: int
     """CPUs this process may use (affinity, quota, override), as
-    :func:`mpworkers.machine.usable_cores` counts them."""
+    :func:`mpworkers.lab.machine.usable_cores` counts them."""
     cpus: str
-    """What :meth:`mpworkers.cpus.CpuBudget.describe` says, e.g. ``'2 visible CPUs, ...'``."""
+    """What :meth:`mpworkers.lab.cpus.CpuBudget.describe` says, e.g. ``'2 visible CPUs, ...'``."""
     physical_cores: int | None
     smt_siblings: bool | None
     thread_siblings: tuple[str, ...]
@@ -397,7 +406,7 @@ def machine_info() -> Machine:
     """Describe the machine and the Python that measure, as stored in the report.
 
     It changes no state: the start method is read with
-    :func:`mpworkers.machine.default_start_method`.
+    :func:`mpworkers.lab.machine.default_start_method`.
     """
     budget = effective_cpus()
     topology = cpu_topology()
@@ -1005,12 +1014,31 @@ class Report:
 
     # ----------------------------------------------------------------- derived figures
 
-    def speedup(self, result: Result, *, median: bool = False) -> float:
-        """The plain loop's time over ``result``'s: best over best, or median over median."""
+    def speedups(self, result: Result) -> tuple[float, ...]:
+        """The plain loop's time over ``result``'s, round by round.
+
+        The cells of a workload are timed in alternation, so round ``i`` of
+        the loop and round ``i`` of ``result`` ran next to each other, under
+        the same conditions: their ratio is one measurement of the speed-up.
+
+        Raises:
+            ValueError: if the two have a different number of rounds.
+        """
         loop = self.result(result.workload, "sequential", Chunking.NONE)
-        if median:
-            return loop.median_s / result.median_s
-        return loop.best_s / result.best_s
+        if len(loop.times_s) != len(result.times_s):
+            raise ValueError(f"{result.implementation} on {result.workload}: "
+                             f"{len(result.times_s)} rounds against the loop's "
+                             f"{len(loop.times_s)}")
+        return tuple(a / b for a, b in zip(loop.times_s, result.times_s, strict=True))
+
+    def speedup(self, result: Result) -> float:
+        """The median of the per-round speed-ups (:meth:`speedups`).
+
+        Not the best round over the best round, nor the median over the
+        median: those pair rounds that did not run together, so a disturbance
+        of one round of either side moves the figure.
+        """
+        return statistics.median(self.speedups(result))
 
     def ceiling(self, result: Result) -> int:
         """The highest speed-up ``result``'s implementation could reach on the machine measured.
@@ -1026,7 +1054,12 @@ class Report:
         return min(result.workers, self.machine.usable_cores)
 
     def is_noise(self, result: Result) -> bool:
-        """Whether ``result``'s speed-up is above :meth:`ceiling`: a disturbed measurement."""
+        """Whether ``result``'s speed-up (the median of its rounds) is above :meth:`ceiling`.
+
+        Only a disturbed measurement gives such a figure: for CPU-bound work,
+        a median above the usable CPUs says that most rounds of the plain
+        loop were slowed by something else.
+        """
         return self.speedup(result) > self.ceiling(result)
 
     # ----------------------------------------------------------------- JSON
@@ -1051,7 +1084,7 @@ class Report:
 
 
 def read_report(path: str | os.PathLike[str]) -> Report:
-    """Read a report that ``python -m mpworkers.bench --json PATH`` wrote.
+    """Read a report that ``python -m mpworkers.lab.bench --json PATH`` wrote.
 
     Raises:
         OSError: if the file cannot be read.
@@ -1368,7 +1401,7 @@ def run_benchmark(
 
     Args:
         workers: worker processes or threads per pool; default
-            :func:`mpworkers.machine.usable_cores` (which reads CPU quotas too).
+            :func:`mpworkers.lab.machine.usable_cores` (which reads CPU quotas too).
         quick: a short run (three workloads, three repeats, small budget) for a first look.
         budget: seconds of sequential work per workload, which set the task counts
             (default 0.25, quick 0.03).
@@ -1507,11 +1540,13 @@ def format_report(report: Report) -> str:
         parts.append(str(Table(
             ["implementation", "workers", "tasks per message", "best", "median", "spread",
              "speed-up"], rows)))
-    parts += ["", "speed-up: the plain loop's best round over the implementation's; "
+    parts += ["", "speed-up: the median over the rounds of the plain loop's time over the "
+              "implementation's in the same round; "
               "spread: (slowest - fastest) / median of the rounds"]
     if noise:
-        parts.append("noise: a speed-up above what the workers and the usable CPUs allow, "
-                     "which only a disturbed measurement gives; run again, with more --repeat")
+        parts.append("noise: a median speed-up above what the workers and the usable CPUs "
+                     "allow, which only a disturbed measurement gives; run again, with more "
+                     "--repeat")
     return "\n".join(parts)
 
 
@@ -1550,7 +1585,7 @@ def _names(text: str) -> list[str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m mpworkers.bench",
+        prog="python -m mpworkers.lab.bench",
         description="Time sequential code, threads, multiprocessing.Pool, "
         "ProcessPoolExecutor, loky, joblib and mpire on the same workloads.",
     )

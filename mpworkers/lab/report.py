@@ -20,15 +20,17 @@ __all__ = ["Table", "format_seconds"]
 
 
 def format_seconds(seconds: float) -> str:
-    """Return a duration as ``'1.23 s'``, ``'12.5 ms'`` or ``'45.0 us'``.
+    """Return a duration as ``'1.23 s'``, ``'12.5 ms'``, ``'45.0 us'`` or ``'52 ns'``.
 
-    Three significant digits (two below 10 us), in the largest unit that
-    keeps the number at least 1.
+    Three significant digits (two between 1 and 10 us, whole nanoseconds
+    below 1 us), in the largest unit that keeps the number at least 1.
 
     >>> format_seconds(0.0125)
     '12.5 ms'
     >>> format_seconds(4.5e-05)
     '45.0 us'
+    >>> format_seconds(5.2e-08)
+    '52 ns'
 
     Raises:
         TypeError: if ``seconds`` is not a real number.
@@ -38,11 +40,11 @@ def format_seconds(seconds: float) -> str:
     if math.isinf(value):
         raise ValueError("seconds must be finite")
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if value >= scale or unit == "us":
+        if value >= scale:
             scaled = value / scale
             digits = 0 if scaled >= 100 else 1 if scaled >= 10 else 2 if unit != "us" else 1
             return f"{scaled:.{digits}f} {unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
+    return f"{value / 1e-9:.0f} ns"
 
 
 class Table:

@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from mpworkers._validate import check_int, check_real, check_str
-from mpworkers.claims import Timings, alternate
+from mpworkers.lab.claims import Timings, alternate
 from mpworkers.workloads import spin_for
 
 __all__ = [
@@ -552,7 +552,7 @@ def best_trace(
     fastest of a few runs is the least disturbed one: use it for a timeline
     that should show the work rather than the noise. To compare two ways of
     running the tasks, time them in turns with
-    :func:`mpworkers.claims.alternate` instead, so that a drift of the
+    :func:`mpworkers.lab.claims.alternate` instead, so that a drift of the
     machine's speed slows both alike.
 
     Args:
@@ -731,7 +731,7 @@ def measure_overhead(
     Times ``runner.map(spin_for, ...)`` (named ``"plain"``) and
     :func:`trace_map` of the same tasks (``"traced"``), each task keeping a
     core busy for ``task_seconds``, in alternation (see
-    :func:`mpworkers.claims.alternate`). ``timings.ratio("traced", "plain")``
+    :func:`mpworkers.lab.claims.alternate`). ``timings.ratio("traced", "plain")``
     is the traced run's time as a multiple of the plain run's, the median
     over the rounds: 1.01 means tracing added 1%.
 

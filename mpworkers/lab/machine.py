@@ -3,7 +3,7 @@
 Every timing claim in the course is made relative to :func:`usable_cores`,
 the number of CPUs this process may really use, which can be fewer than the
 machine shows: an affinity mask, a container's CPU quota, Python's
-``-X cpu_count`` (see :mod:`mpworkers.cpus`).
+``-X cpu_count`` (see :mod:`mpworkers.lab.cpus`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mpworkers._validate import check_int
-from mpworkers.cpus import effective_cpus
+from mpworkers.lab.cpus import effective_cpus
 
 __all__ = ["usable_cores", "machine_summary", "best_time", "gil_enabled", "default_start_method"]
 
@@ -24,7 +24,7 @@ __all__ = ["usable_cores", "machine_summary", "best_time", "gil_enabled", "defau
 def usable_cores() -> int:
     """Return how many CPUs this process may really use: size pools with it.
 
-    It is ``mpworkers.cpus.effective_cpus().count``: the smallest of the
+    It is ``mpworkers.lab.cpus.effective_cpus().count``: the smallest of the
     visible CPUs, the affinity mask, the container's CPU quota (rounded up)
     and Python 3.13's ``-X cpu_count``/``PYTHON_CPU_COUNT``. The default
     number of workers of ``multiprocessing.Pool()`` and
