@@ -61,6 +61,7 @@ __all__ = [
     "main",
     "make_executor",
     "memory_per_worker",
+    "package_versions",
     "per_task_seconds",
     "read_results",
     "run",
@@ -75,11 +76,15 @@ WAYS = ("threads", "interpreters", "processes")
 """The kinds of worker :func:`make_executor` makes."""
 
 SUBINTERPRETER_MODULES = (
-    "mpworkers", "json", "hashlib", "zlib", "_decimal", "sqlite3", "readline", "psutil", "numpy",
+    "mpworkers", "json", "hashlib", "zlib", "_decimal", "sqlite3", "readline", "_curses", "psutil",
+    "numpy",
 )
 """The modules :func:`run` tries to import in a fresh subinterpreter."""
 
-FORMAT = 1
+PACKAGES = ("numpy", "psutil")
+"""The installed packages whose versions :func:`run` records with its findings."""
+
+FORMAT = 2
 """The version of the JSON layout that :func:`run` writes."""
 
 
@@ -105,7 +110,7 @@ def free_threaded_build() -> bool:
     It reads ``sysconfig.get_config_var("Py_GIL_DISABLED")``. On such a build
     the GIL is normally off, but an extension module that does not declare
     support for running without it turns it back on: ask
-    :func:`mpworkers.machine.gil_enabled` what is true *now*.
+    :func:`mpworkers.lab.machine.gil_enabled` what is true *now*.
     """
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
@@ -271,6 +276,29 @@ def memory_per_worker(
     return {"rss": rss, "uss": uss}
 
 
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
+    """Return the installed version of each distribution in ``names``, ``None`` where missing.
+
+    A finding about a package (NumPy refusing to load in a subinterpreter)
+    holds for the version that was tried: store it with the finding.
+
+    Raises:
+        TypeError: if ``names`` is not a sequence of str.
+    """
+    from importlib import metadata
+
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise TypeError(f"names must be a sequence of distribution names, got {names!r}")
+    found: dict[str, str | None] = {}
+    for name in names:
+        check_str("distribution name", name)
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 # --- crossing between interpreters -------------------------------------------------------
 
 
@@ -411,7 +439,7 @@ def run(
 ) -> dict[str, Any]:
     """Measure threads, interpreters and processes on this machine; return the results.
 
-    With ``workers`` workers per pool (default: :func:`mpworkers.machine.usable_cores`)
+    With ``workers`` workers per pool (default: :func:`mpworkers.lab.machine.usable_cores`)
     and ``repeat`` repetitions of each measurement it records: pool start-up
     (and, where interpreters exist, creating and closing one interpreter),
     the time per tiny task on a running pool, the speed-up of each kind of
@@ -423,10 +451,10 @@ def run(
     Raises:
         TypeError, ValueError: for arguments of the wrong type or out of range.
     """
-    from mpworkers import claims
-    from mpworkers.bench import cpu_model
-    from mpworkers.cpus import effective_cpus, visible_cpus
-    from mpworkers.machine import default_start_method, gil_enabled, machine_summary
+    from mpworkers.lab import claims
+    from mpworkers.lab.bench import cpu_model
+    from mpworkers.lab.cpus import effective_cpus, visible_cpus
+    from mpworkers.lab.machine import default_start_method, gil_enabled, machine_summary
 
     if workers is not None:
         check_int("workers", workers, minimum=1)
@@ -465,6 +493,7 @@ def run(
         "settings": {"workers": workers, "repeat": repeat, "task_seconds": task_seconds,
                      "tiny_tasks": 200},
         "interpreters_available": interpreters_available(),
+        "package_versions": package_versions(),
     }
 
     say("start-up")
@@ -532,7 +561,7 @@ def run(
 _REQUIRED = {
     "format": int, "created": str, "command": str, "machine": dict, "settings": dict,
     "interpreters_available": bool, "startup": dict, "per_task": dict, "speed": dict,
-    "memory": dict,
+    "memory": dict, "package_versions": dict,
 }
 
 

@@ -88,7 +88,7 @@ def whoami(task: Any = None) -> tuple[Any, int, str]:
 def report_to(queue: Putter, message: str) -> None:
     """Put ``(process name, message)`` on ``queue``.
 
-    The notebook version of the seed's ``worker()``: instead of printing from
+    The notebook version of the question's ``worker()``: instead of printing from
     the child, the child sends its line to the parent, which prints it.
 
     Raises:

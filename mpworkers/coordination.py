@@ -20,12 +20,15 @@ The workers, by section of the chapter:
 * a lock taken again by its holder: :func:`transfer` and :func:`add_to_slot`;
 * at most *n* at once: :func:`hold_slot` and, in the parent, :func:`max_overlap`;
 * a start signal: :func:`stamp_when_set`;
-* a producer and consumers on a condition: :func:`produce` and :func:`consume`;
+* a state to wait for, on a condition: :func:`finish_and_notify`; a producer and
+  consumers: :func:`produce` and :func:`consume`;
 * phases: :func:`spread_max` (and :func:`spread_max_serially`, its serial
   twin) and :func:`meet`;
 * two locks: :func:`take_two_locks`; a lock held when its holder dies:
   :func:`hold_lock`; a lock's cost: :func:`cycle_lock`.
 
+:func:`report_result` is the target that runs one of them in a ``Process``
+and sends back what it returned (or raised) through a queue;
 :class:`ProcessGroup` and :func:`run_processes` run such workers, one
 ``Process`` each, and return what each call returned.
 """
@@ -57,12 +60,14 @@ __all__ = [
     "deposit",
     "deposit_to_kept",
     "deposit_unsafely",
+    "finish_and_notify",
     "hold_lock",
     "hold_slot",
     "keep_account",
     "max_overlap",
     "meet",
     "produce",
+    "report_result",
     "run_processes",
     "spread_max",
     "spread_max_serially",
@@ -191,31 +196,13 @@ def _meet(barrier: Meeting, timeout: float) -> int:
 def deposit_unsafely(
     balance: SharedInt, amount: int, both_have_read: Meeting, timeout: float = TIMEOUT
 ) -> int:
-    """Add ``amount`` to ``balance.value`` in two steps, with the worst timing forced.
-
-    It reads the balance, waits at the barrier ``both_have_read`` until every
-    other depositor has read it too, and only then writes what it read plus
-    ``amount``. Every depositor therefore writes a sum based on the same old
-    balance, and all deposits but one are lost, on any machine, every time.
-    (Without the barrier the same loss happens only when a depositor is
-    interrupted between its read and its write: rarely, which is worse.)
-
-    Returns the balance it read.
-
-    Raises:
-        TypeError: if ``balance`` has no ``value``, ``amount`` is not an int,
-            ``both_have_read`` has no ``wait`` or ``timeout`` is not a number.
-        ValueError: if ``timeout`` is negative.
-        RuntimeError: a ``threading.BrokenBarrierError``, if
-            not every depositor reached the barrier
-            within ``timeout`` seconds.
-    """
+    """Add ``amount`` to ``balance.value`` in two steps; return the balance it read."""
     _check_value("balance", balance)
     check_int("amount", amount)
     _check_waiter("both_have_read", both_have_read, "Barrier")
     timeout = _check_timeout(timeout)
     seen = balance.value  # 1. read
-    _meet(both_have_read, timeout)  # every depositor has read the same balance
+    both_have_read.wait(timeout)  # until every depositor has read
     balance.value = seen + amount  # 2. write, from a stale read
     return seen
 
@@ -227,24 +214,7 @@ def deposit(
     arrived: Meeting | None = None,
     timeout: float = TIMEOUT,
 ) -> int:
-    """Add ``amount`` to ``balance.value`` while holding ``lock``, from the read to the write.
-
-    With ``arrived`` (a barrier), every depositor first waits there, so that
-    they all reach the lock at the same moment: the worst timing, and still
-    no deposit is lost, because while one holds the lock no other can even
-    read. Works with a ``multiprocessing.Value`` and ``Lock`` (passed to a
-    ``Process`` when it is created) and with a manager's ``Value`` and
-    ``Lock`` proxies (which a pool task can also receive).
-
-    Returns the balance it read.
-
-    Raises:
-        TypeError: for arguments of the wrong kind (see :func:`deposit_unsafely`).
-        ValueError: if ``timeout`` is negative.
-        TimeoutError: if the lock could not be acquired within ``timeout`` seconds.
-        RuntimeError: a ``threading.BrokenBarrierError``, if
-            ``arrived`` broke (a depositor was missing).
-    """
+    """Add ``amount`` to ``balance.value`` holding ``lock``; return the balance it read."""
     _check_value("balance", balance)
     check_int("amount", amount)
     _check_lock("lock", lock)
@@ -252,9 +222,10 @@ def deposit(
         _check_waiter("arrived", arrived, "Barrier")
     timeout = _check_timeout(timeout)
     if arrived is not None:
-        _meet(arrived, timeout)
-    _acquire(lock, timeout)
-    try:
+        arrived.wait(timeout)
+    if not lock.acquire(timeout=timeout):
+        raise TimeoutError(f"could not acquire the lock within {timeout} s")
+    try:  # nobody else reads between our read and our write
         seen = balance.value
         balance.value = seen + amount
     finally:
@@ -266,18 +237,7 @@ _kept: dict[str, Any] = {}
 
 
 def keep_account(balance: SharedInt, lock: Acquirable) -> None:
-    """Pool initializer: keep ``balance`` and ``lock`` in this worker for :func:`deposit_to_kept`.
-
-    A pool cannot send a ``multiprocessing.Lock`` or ``Value`` with a task
-    (pickling one raises ``RuntimeError: ... should only be shared between
-    processes through inheritance``), but it can hand them to each worker
-    when the worker starts: ``Pool(2, initializer=keep_account,
-    initargs=(balance, lock))``. The worker keeps them in a module-level
-    variable of its own.
-
-    Raises:
-        TypeError: if ``balance`` has no ``value`` or ``lock`` cannot be acquired.
-    """
+    """Pool initializer: keep ``balance`` and ``lock`` here for :func:`deposit_to_kept`."""
     _check_value("balance", balance)
     _check_lock("lock", lock)
     _kept["balance"] = balance
@@ -285,21 +245,10 @@ def keep_account(balance: SharedInt, lock: Acquirable) -> None:
 
 
 def deposit_to_kept(amount: int) -> int:
-    """:func:`deposit` ``amount`` to the balance that :func:`keep_account` kept, under its lock.
-
-    Returns the balance it read.
-
-    Raises:
-        TypeError: if ``amount`` is not an int.
-        RuntimeError: if :func:`keep_account` has not run in this process.
-        TimeoutError: if the lock could not be acquired within :data:`TIMEOUT` seconds.
-    """
+    """Deposit ``amount`` to the account that :func:`keep_account` kept; return the balance read."""
     check_int("amount", amount)
     if "balance" not in _kept:
-        raise RuntimeError(
-            "no account kept in this process: start the pool with "
-            "initializer=keep_account, initargs=(balance, lock)"
-        )
+        raise RuntimeError("no account kept here: use initializer=keep_account")
     return deposit(_kept["balance"], amount, _kept["lock"])
 
 
@@ -388,43 +337,19 @@ def hold_slot(
     meet_timeout: float = TIMEOUT,
     timeout: float = TIMEOUT,
 ) -> tuple[int, int]:
-    """Acquire ``slots`` (a semaphore), stay inside, release; return when it was inside.
-
-    The times are ``time.monotonic_ns()`` readings taken just after the
-    acquire and just before the release. That clock is system-wide, so the
-    parent can compare the intervals of several processes on one axis and
-    count, with :func:`max_overlap`, how many held the semaphore at once.
-
-    With ``meet_inside`` (a barrier), the holder waits there before it
-    leaves: a ``Barrier(n)`` inside a ``Semaphore(n)`` makes every group of
-    *n* holders be inside together, so the cap is reached whatever the
-    machine's speed, and the parent's count cannot come out lower by luck.
-
-    Args:
-        slots: the semaphore.
-        meet_inside: a barrier to wait at while inside, or ``None``.
-        meet_timeout: seconds to wait at ``meet_inside`` before it breaks.
-        timeout: seconds to wait for a free slot.
-
-    Raises:
-        TypeError: if ``slots`` cannot be acquired, ``meet_inside`` has no
-            ``wait``, or a timeout is not a number.
-        ValueError: if a timeout is negative.
-        TimeoutError: if no slot came free within ``timeout`` seconds.
-        RuntimeError: a ``threading.BrokenBarrierError``, if
-            ``meet_inside`` broke.
-    """
+    """Acquire ``slots`` (a semaphore), stay inside, release; return when it was inside."""
     _check_lock("slots", slots)
     if meet_inside is not None:
         _check_waiter("meet_inside", meet_inside, "Barrier")
     meet_timeout = check_real("meet_timeout", meet_timeout, minimum=0.0)
     timeout = _check_timeout(timeout)
-    _acquire(slots, timeout, "a slot of the semaphore")
+    if not slots.acquire(timeout=timeout):
+        raise TimeoutError(f"could not acquire a slot of the semaphore within {timeout} s")
     try:
-        entered = time.monotonic_ns()
+        entered = time.perf_counter_ns()
         if meet_inside is not None:
-            _meet(meet_inside, meet_timeout)
-        left = time.monotonic_ns()
+            meet_inside.wait(meet_timeout)
+        left = time.perf_counter_ns()
     finally:
         slots.release()
     return entered, left
@@ -471,18 +396,12 @@ def max_overlap(intervals: Iterable[tuple[float, float]]) -> int:
 
 
 def stamp_when_set(event: Signal, timeout: float = TIMEOUT) -> int:
-    """Wait until ``event`` is set; return the ``time.monotonic_ns()`` at which the wait ended.
-
-    Raises:
-        TypeError: if ``event`` has no ``wait`` or ``timeout`` is not a number.
-        ValueError: if ``timeout`` is negative.
-        TimeoutError: if the event was not set within ``timeout`` seconds.
-    """
+    """Wait until ``event`` is set; return the ``time.perf_counter_ns()`` when the wait ended."""
     _check_waiter("event", event, "Event")
     timeout = _check_timeout(timeout)
     if not event.wait(timeout):
         raise TimeoutError(f"the event was not set within {timeout} s")
-    return time.monotonic_ns()
+    return time.perf_counter_ns()
 
 
 # --- a producer and consumers ---------------------------------------------------
@@ -495,22 +414,7 @@ def produce(
     items: int,
     timeout: float = TIMEOUT,
 ) -> int:
-    """Put ``items`` values into the ring ``buffer``, waiting on ``condition`` while it is full.
-
-    Item *k* is the value ``k * k``; it goes to ``buffer[k % len(buffer)]``.
-    ``counts[0]`` counts the items produced and ``counts[1]`` those taken
-    (by :func:`consume`); both are read and changed only while holding
-    ``condition``. The producer waits while ``len(buffer)`` items are produced
-    and not yet taken, and calls ``notify_all()`` after each item, since
-    consumers and the producer wait on the same condition.
-
-    Returns ``items``.
-
-    Raises:
-        TypeError: for arguments of the wrong kind.
-        ValueError: if ``items`` < 0, ``counts`` holds fewer than 2 numbers, or ``timeout`` < 0.
-        TimeoutError: if the buffer stayed full for ``timeout`` seconds.
-    """
+    """Put item *k*, the value ``k * k``, into the ring ``buffer`` for k < ``items``."""
     _check_condition(condition)
     capacity = _check_ints("buffer", buffer)
     _check_ints("counts", counts, length=2)
@@ -533,19 +437,7 @@ def consume(
     total: int,
     timeout: float = TIMEOUT,
 ) -> list[tuple[int, int]]:
-    """Take items from the ring ``buffer`` of :func:`produce` until ``total`` have been taken.
-
-    It waits on ``condition`` until an item is there (or every item is
-    taken), takes the oldest one, and notifies the others. Several consumers
-    can run at once; each item goes to exactly one of them.
-
-    Returns the ``(item number, value)`` pairs this consumer took.
-
-    Raises:
-        TypeError: for arguments of the wrong kind.
-        ValueError: if ``total`` < 0, ``counts`` holds fewer than 2 numbers, or ``timeout`` < 0.
-        TimeoutError: if no item came for ``timeout`` seconds.
-    """
+    """Take items from the ring ``buffer`` of :func:`produce` until ``total`` are taken."""
     _check_condition(condition)
     capacity = _check_ints("buffer", buffer)
     _check_ints("counts", counts, length=2)
@@ -564,6 +456,16 @@ def consume(
             counts[1] = item + 1
             condition.notify_all()
         taken.append((item, value))
+
+
+def finish_and_notify(condition: ConditionLike, finished: SharedInt) -> int:
+    """Add 1 to ``finished.value`` while holding ``condition``, wake every waiter; return it."""
+    _check_condition(condition)
+    _check_value("finished", finished)
+    with condition:
+        finished.value += 1
+        condition.notify_all()
+        return finished.value
 
 
 def _check_condition(condition: Any) -> None:
@@ -640,21 +542,11 @@ def spread_max_serially(values: Sequence[int], rounds: int) -> list[int]:
 
 
 def meet(barrier: Meeting, timeout: float = TIMEOUT) -> str:
-    """Wait at ``barrier``; return ``"passed"``, or the name of the error if it broke.
-
-    A barrier breaks when a party's wait times out, or when some process
-    calls its ``abort()``: every party waiting then gets
-    :class:`threading.BrokenBarrierError`, and so does every later
-    ``wait()``, until someone calls ``reset()``.
-
-    Raises:
-        TypeError: if ``barrier`` has no ``wait`` or ``timeout`` is not a number.
-        ValueError: if ``timeout`` is negative.
-    """
+    """Wait at ``barrier``; return ``"passed"``, or the name of the error if it broke."""
     _check_waiter("barrier", barrier, "Barrier")
     timeout = _check_timeout(timeout)
     try:
-        _meet(barrier, timeout)
+        barrier.wait(timeout)
     except threading.BrokenBarrierError as exc:
         return type(exc).__name__
     return "passed"
@@ -670,54 +562,23 @@ def take_two_locks(
     timeout: float = TIMEOUT,
     patience: float = TIMEOUT,
 ) -> bool:
-    """Acquire ``first``, then try ``second`` for ``timeout`` seconds; release both.
-
-    Returns whether ``second`` was acquired. ``first`` is always acquired
-    (or :class:`TimeoutError` raised).
-
-    With ``holding_first`` (a barrier for every process taking locks), each
-    process waits there after it acquired ``first`` and before it tries
-    ``second``, and again after its try, before it releases anything. Two
-    processes that take the same two locks in opposite orders then each
-    hold the lock the other needs: the classic deadlock, made certain. The
-    timeout turns the hang into ``False``, and the second wait keeps the
-    outcome independent of timing: neither releases its lock before both
-    have given up. Taken in the same order by everyone, the locks cannot
-    deadlock (and the barrier cannot be used: a process waiting for
-    ``first`` never reaches it).
-
-    Args:
-        first: the lock to take first.
-        second: the lock to try next.
-        holding_first: a barrier for all the processes taking locks, or ``None``.
-        timeout: seconds to try for ``second``: the deadlock detector.
-        patience: seconds to wait for ``first`` and at ``holding_first``, which
-            must succeed (a process may be slow to start, so be generous).
-
-    Raises:
-        TypeError: for arguments of the wrong kind.
-        ValueError: if a timeout is negative.
-        TimeoutError: if ``first`` could not be acquired within ``patience`` seconds.
-        RuntimeError: a ``threading.BrokenBarrierError``, if
-            ``holding_first`` broke.
-    """
+    """Acquire ``first``, then try ``second`` for ``timeout`` seconds; return whether it got it."""
     _check_lock("first", first)
     _check_lock("second", second)
     if holding_first is not None:
         _check_waiter("holding_first", holding_first, "Barrier")
     timeout = _check_timeout(timeout)
     patience = check_real("patience", patience, minimum=0.0)
-    _acquire(first, patience, "the first lock")
+    if not first.acquire(timeout=patience):
+        raise TimeoutError(f"could not acquire the first lock within {patience} s")
     try:
         if holding_first is not None:
-            _meet(holding_first, patience)  # everyone holds their first lock
+            holding_first.wait(patience)  # everyone holds their first lock
         got_second = second.acquire(timeout=timeout)
-        try:
-            if holding_first is not None:
-                _meet(holding_first, patience)  # everyone has tried their second lock
-        finally:
-            if got_second:
-                second.release()
+        if holding_first is not None:
+            holding_first.wait(patience)  # everyone has tried their second lock
+        if got_second:
+            second.release()
     finally:
         first.release()
     return bool(got_second)
@@ -726,25 +587,15 @@ def take_two_locks(
 def hold_lock(
     lock: Acquirable, holding: Signal, may_release: Signal, timeout: float = TIMEOUT
 ) -> bool:
-    """Acquire ``lock``, set ``holding``, wait until ``may_release`` is set, then release.
-
-    The parent knows when the child holds the lock (``holding``) and decides
-    when it lets go (``may_release``): a child that is asked to stop this
-    way releases its lock and exits cleanly. Returns ``True``.
-
-    Raises:
-        TypeError: for arguments of the wrong kind.
-        ValueError: if ``timeout`` is negative.
-        TimeoutError: if the lock could not be acquired, or ``may_release`` was
-            not set, within ``timeout`` seconds (the lock is released first).
-    """
+    """Acquire ``lock``, set ``holding``, wait until ``may_release`` is set, release it."""
     _check_lock("lock", lock)
     for name, event in (("holding", holding), ("may_release", may_release)):
         _check_waiter(name, event, "Event")
         if not callable(getattr(event, "set", None)):
             raise TypeError(f"{name} must have a set() method, like multiprocessing.Event")
     timeout = _check_timeout(timeout)
-    _acquire(lock, timeout)
+    if not lock.acquire(timeout=timeout):
+        raise TimeoutError(f"could not acquire the lock within {timeout} s")
     try:
         holding.set()
         if not may_release.wait(timeout):
@@ -755,24 +606,31 @@ def hold_lock(
 
 
 def cycle_lock(lock: Acquirable, times: int) -> int:
-    """Acquire and release ``lock`` ``times`` times; return ``times``.
-
-    Timed around a ``multiprocessing.Lock`` and a manager's ``Lock()``
-    proxy, it compares their cost: the first is a semaphore of the operating
-    system, the second a message to the manager's process and its answer,
-    for each acquire and each release.
-
-    Raises:
-        TypeError: if ``lock`` cannot be acquired or ``times`` is not an int.
-        ValueError: if ``times`` < 0.
-        TimeoutError: if an acquire waited :data:`TIMEOUT` seconds.
-    """
+    """Acquire and release ``lock`` ``times`` times; return ``times``."""
     _check_lock("lock", lock)
     check_int("times", times, minimum=0)
     for _ in range(times):
-        _acquire(lock, TIMEOUT)
+        if not lock.acquire(timeout=TIMEOUT):
+            raise TimeoutError(f"could not acquire the lock within {TIMEOUT} s")
         lock.release()
     return times
+
+
+# --- a process's result, sent back to its parent ------------------------------------
+
+
+def report_result(results: Any, index: int, function: Callable[..., Any], *args: Any) -> None:
+    """Call ``function(*args)``; put ``(index, what it returned or raised)`` on ``results``."""
+    if not callable(getattr(results, "put", None)):
+        raise TypeError(f"results must be a queue, got {type(results).__name__}")
+    check_int("index", index)
+    if not callable(function):
+        raise TypeError(f"function must be callable, got {type(function).__name__}")
+    try:
+        outcome = function(*args)
+    except Exception as exc:  # noqa: BLE001 - the parent decides what to do with it
+        outcome = exc
+    results.put((index, outcome))
 
 
 # --- running workers, one process each ----------------------------------------------

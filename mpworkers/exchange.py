@@ -15,6 +15,9 @@ prints and checks.
   connection or a queue and sends the fingerprint back; :func:`answer_views`
   does the same for data placed in a shared-memory block or a shared
   ``Array``, which it reads in place.
+* :func:`send_back` sends every message back as it came; :func:`sum_received`
+  and :func:`sum_when_asked` read all of an array, sent or placed in shared
+  memory, and reply with its sum.
 * :class:`Echo` starts such a child behind one of the :data:`TRANSPORTS` and
   times round trips; :func:`sweep` measures each transport against payload
   size.
@@ -69,8 +72,11 @@ __all__ = [
     "make_payload",
     "put_and_signal",
     "scale_block",
+    "send_back",
     "set_item",
     "store_at",
+    "sum_received",
+    "sum_when_asked",
     "sweep",
 ]
 
@@ -276,6 +282,55 @@ def answer_views(source: Any, conn: multiprocessing.connection.Connection) -> in
         data.release()
         if block is not None:
             block.close()
+
+
+def send_back(inbox: Any, outbox: Any = None) -> int:
+    """Child: send every message from ``inbox`` back on ``outbox`` until ``None``.
+
+    ``inbox`` has ``recv()`` or ``get()``, ``outbox`` (by default ``inbox``)
+    ``send()`` or ``put()``; else ``TypeError``.
+    """
+    receive = _receive_function(inbox, "inbox")
+    send = _send_function(inbox if outbox is None else outbox, "outbox")
+    count = 0
+    while (message := receive()) is not None:
+        send(message)
+        count += 1
+    return count
+
+
+def sum_received(inbox: Any, outbox: Any) -> int:
+    """Child: put the sum of every NumPy array from ``inbox`` on ``outbox``, until ``None``."""
+    if not callable(getattr(inbox, "get", None)) or not callable(getattr(outbox, "put", None)):
+        raise TypeError("inbox must have get() and outbox put(), like a multiprocessing.Queue")
+    count = 0
+    while (numbers := inbox.get()) is not None:
+        outbox.put(float(numbers.sum()))
+        count += 1
+    return count
+
+
+def sum_when_asked(shared: Any, conn: multiprocessing.connection.Connection) -> int:
+    """Child: answer each ``count`` from ``conn`` with the sum of the first ``count`` float64s.
+
+    ``shared`` is a ``multiprocessing.Array("d", ...)`` or a shared-memory block's
+    name (else ``TypeError``); the numbers are read in place. ``None`` stops it.
+    """
+    if not isinstance(conn, multiprocessing.connection.Connection):
+        raise TypeError(f"conn must be a multiprocessing Connection, got {type(conn).__name__}")
+    import numpy as np
+
+    data, block = _shared_bytes(shared)
+    count = 0
+    try:
+        while (wanted := conn.recv()) is not None:
+            conn.send(float(np.frombuffer(data, dtype=np.float64, count=wanted).sum()))
+            count += 1
+    finally:
+        data.release()
+        if block is not None:
+            block.close()
+    return count
 
 
 def _itemsize(fmt: str) -> int:
@@ -699,18 +754,9 @@ def sweep(
 
 
 def put_and_signal(queue: Any, size: int, done: Any) -> None:
-    """Child: put a payload of ``size`` bytes on ``queue``, then set the event ``done``.
+    """Child: put ``size`` bytes on ``queue``, then set the event ``done``.
 
-    ``Queue.put`` returns at once: a feeder thread of the child writes the
-    pickled payload into the queue's pipe in the background. The child sets
-    ``done`` after ``put`` returned and then ends, but its process cannot exit
-    before the feeder thread has written everything, which for a payload
-    larger than the pipe's buffer means: until another process reads it.
-
-    Raises:
-        TypeError: if ``queue`` has no ``put``, ``done`` has no ``set``, or
-            ``size`` is not an int.
-        ValueError: if ``size`` is negative.
+    ``TypeError`` or ``ValueError`` for a bad ``queue``, ``size`` or ``done``.
     """
     if not callable(getattr(queue, "put", None)):
         raise TypeError(f"queue must have a put() method, got {type(queue).__name__}")
@@ -735,16 +781,7 @@ _installed = _Installed()
 
 
 def install(data: Any) -> None:
-    """Pool initializer: keep ``data`` in this worker process for :func:`installed_item_at`.
-
-    ``Pool(initializer=install, initargs=(data,))`` hands ``data`` to each
-    worker once, when the worker starts: inherited with ``fork``, pickled once
-    per worker with ``spawn`` and ``forkserver``. Tasks then refer to it by
-    index instead of carrying it.
-
-    Raises:
-        TypeError: if ``data`` cannot be indexed.
-    """
+    """Pool initializer: keep ``data`` in this worker (``TypeError`` if it cannot be indexed)."""
     if not hasattr(data, "__getitem__"):
         raise TypeError(f"data must be indexable, got {type(data).__name__}")
     _installed.pid = os.getpid()
@@ -752,11 +789,10 @@ def install(data: Any) -> None:
 
 
 def item_at(data: Any, index: int) -> Any:
-    """Task: return ``data[index]`` as a plain Python value (the data travels with the task).
+    """Task: return ``data[index]`` as a plain Python value (the data comes with the task).
 
     Raises:
-        TypeError: if ``data`` cannot be indexed or ``index`` is not an int.
-        IndexError: if ``index`` is out of range.
+        TypeError, IndexError: for data that cannot be indexed, or a bad index.
     """
     if not hasattr(data, "__getitem__"):
         raise TypeError(f"data must be indexable, got {type(data).__name__}")
@@ -765,13 +801,9 @@ def item_at(data: Any, index: int) -> Any:
 
 
 def installed_item_at(index: int) -> Any:
-    """Task: return item ``index`` of the data :func:`install` kept in this process.
+    """Task: item ``index`` of the data that :func:`install` kept in this worker.
 
-    Raises:
-        TypeError: if ``index`` is not an int.
-        RuntimeError: if nothing was installed in this process (a process
-            forked from one that installed data does not count).
-        IndexError: if ``index`` is out of range.
+    ``RuntimeError`` if nothing was installed in this process.
     """
     check_int("index", index)
     if _installed.pid != os.getpid():
@@ -784,15 +816,13 @@ def installed_item_at(index: int) -> Any:
 
 
 def scale_block(name: str, count: int, factor: float) -> float:
-    """Child: multiply the first ``count`` float64 numbers of block ``name`` by ``factor``.
+    """Child: multiply the first ``count`` float64 numbers of block ``name`` in place by ``factor``.
 
-    It attaches to the block, views it as a NumPy array, scales it in place,
-    drops the view and closes (never unlinks) the block. Returns the sum of
-    the scaled numbers, computed where they are.
+    Returns their sum, computed where they are. The block is closed, never
+    unlinked (its creator does that).
 
     Raises:
-        TypeError: for arguments of the wrong type.
-        ValueError: if ``count`` is negative or larger than the block holds.
+        TypeError, ValueError: for bad arguments, or more numbers than fit.
         FileNotFoundError: if no block of that name exists.
     """
     check_str("name", name)
@@ -804,9 +834,7 @@ def scale_block(name: str, count: int, factor: float) -> float:
     try:
         if count * 8 > block.size:
             raise ValueError(f"{count} float64 numbers do not fit in a block of {block.size} bytes")
-        # frombuffer, not np.ndarray(buffer=...): its view keeps the block's
-        # buffer exported, so a close() too early raises instead of leaving a
-        # view on unmapped memory
+        # frombuffer, not np.ndarray(buffer=...): see the chapter's pitfalls
         assert block.buf is not None
         numbers = np.frombuffer(block.buf, dtype=np.float64, count=count)
         numbers *= factor
@@ -818,14 +846,7 @@ def scale_block(name: str, count: int, factor: float) -> float:
 
 
 def set_item(container: Any, key: Any, value: Any) -> None:
-    """Task: ``container[key] = value``, for a ``Manager``'s dict or list proxy.
-
-    With a proxy, the assignment is a message to the manager's process, which
-    changes the one real dict or list that every process's proxy refers to.
-
-    Raises:
-        TypeError: if ``container`` does not support item assignment.
-    """
+    """Task: ``container[key] = value``; with a ``Manager``'s proxy, a message to the manager."""
     if not callable(getattr(container, "__setitem__", None)):
         raise TypeError(
             f"container must support item assignment (a dict or list proxy), "
@@ -835,18 +856,11 @@ def set_item(container: Any, key: Any, value: Any) -> None:
 
 
 def store_at(list_name: str, index: int, value: int | float | str | bytes | bool | None) -> int:
-    """Task: set item ``index`` of the ``ShareableList`` named ``list_name`` to ``value``.
-
-    It attaches to the list, assigns, closes its block and returns ``index``.
-    An ``int``, ``float``, ``bool`` or ``None`` always fits; a ``str`` or
-    ``bytes`` only if it is no longer than the item it replaces was when the
-    list was made.
+    """Task: set item ``index`` of the ``ShareableList`` named ``list_name``; return ``index``.
 
     Raises:
-        TypeError: for a ``list_name`` or ``index`` of the wrong type, or a value
-            a ``ShareableList`` cannot hold.
-        IndexError: if ``index`` is out of range.
-        ValueError: if a str or bytes value is too long for its slot.
+        TypeError, IndexError, ValueError: for bad arguments, or a str or bytes
+            longer than its slot.
         FileNotFoundError: if no list of that name exists.
     """
     check_str("list_name", list_name)
@@ -870,18 +884,20 @@ def attach(name: str, *, track: bool = True) -> shared_memory.SharedMemory:
     """Attach to the existing shared-memory block ``name``, on every Python from 3.10.
 
     ``track=True`` is what ``SharedMemory(name=name)`` does: on POSIX systems the
-    block is registered with this process's resource tracker. A process that
-    multiprocessing started shares its creator's tracker, and that is
-    harmless. A process started any other way (``subprocess``, another program)
-    has a tracker of its own, which *destroys the block when that process
-    exits* and warns about a leak. ``track=False`` prevents that:
+    block is registered with this process's resource tracker. That is
+    harmless where the tracker is the creator's, and destroys the block when
+    this process exits where the tracker is this process's own: in a process
+    started some other way (``subprocess``, another program), and in a
+    ``fork`` child started before its parent's tracker was running.
+    ``track=False`` prevents that:
 
     * Python 3.13 and later: ``SharedMemory(name=name, track=False)``;
     * Python 3.10 to 3.12, which have no ``track`` argument: attach, then
-      unregister the block from this process's own tracker, which is what
-      ``track=False`` avoids doing. In a process that multiprocessing started
-      (which shares its creator's tracker) the registration is kept, since
-      unregistering there would cancel the creator's.
+      unregister the block from this process's own tracker. Where this
+      process already holds a tracker inherited from the process that started
+      it (``spawn`` and ``forkserver`` always pass it on, ``fork`` once the
+      parent's was running), the registration is kept, since unregistering
+      there would cancel the creator's.
 
     The caller still calls ``close()``; the creator calls ``unlink()``.
 
@@ -899,10 +915,13 @@ def attach(name: str, *, track: bool = True) -> shared_memory.SharedMemory:
         return shared_memory.SharedMemory(name=name)
     if sys.version_info >= (3, 13):
         return shared_memory.SharedMemory(name=name, track=False)  # type: ignore[call-arg,unused-ignore]
-    block = shared_memory.SharedMemory(name=name)
-    if multiprocessing.parent_process() is None:
-        from multiprocessing import resource_tracker
+    from multiprocessing import resource_tracker
 
+    tracker = resource_tracker._resource_tracker  # type: ignore[attr-defined,unused-ignore]
+    fd = tracker._fd  # type: ignore[attr-defined,unused-ignore]
+    inherited = multiprocessing.parent_process() is not None and fd is not None
+    block = shared_memory.SharedMemory(name=name)
+    if not inherited:
         resource_tracker.unregister(block._name, "shared_memory")  # type: ignore[attr-defined,unused-ignore]
     return block
 
@@ -910,13 +929,11 @@ def attach(name: str, *, track: bool = True) -> shared_memory.SharedMemory:
 def block_exists(name: str) -> bool:
     """Return whether a shared-memory block called ``name`` exists now.
 
-    It opens the name read-only and closes it at once, without mapping the
-    block and without involving the resource tracker (POSIX), or tries to
-    attach (Windows, where a block exists as long as a handle to it is open).
+    It opens the name and closes it at once, without mapping the block or
+    registering it with the resource tracker (on POSIX).
 
     Raises:
-        TypeError: if ``name`` is not a str.
-        ValueError: if ``name`` is empty.
+        TypeError, ValueError: if ``name`` is not a non-empty str.
     """
     check_str("name", name)
     if not name:

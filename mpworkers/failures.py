@@ -90,42 +90,18 @@ def _check_timeout(timeout: Any) -> float:
 
 
 def exit_now(code: int = 1) -> NoReturn:
-    """End the calling process at once with exit status ``code``, as ``os._exit`` does.
-
-    No exception is raised, no ``finally`` block or ``atexit`` handler runs,
-    and nothing is flushed: to its pool, the worker has simply vanished.
-    Never call it in the notebook's own process.
-
-    Raises:
-        TypeError: if ``code`` is not an int.
-        ValueError: if ``code`` is not in 0..255.
-    """
+    """End the calling process at once with exit status ``code``, as ``os._exit`` does."""
     _check_exit_code("code", code)
     os._exit(code)
 
 
 def default_kill_signal() -> int:
-    """Return ``SIGKILL`` where the platform has it (POSIX), else ``SIGTERM`` (Windows).
-
-    ``SIGKILL`` cannot be caught or ignored; it is what ``Process.kill()``
-    sends on POSIX and what the Linux out-of-memory killer sends.
-    """
+    """Return ``SIGKILL`` where the platform has it (POSIX), else ``SIGTERM`` (Windows)."""
     return int(getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def die_by_signal(signum: int | None = None) -> None:
-    """Send the signal ``signum`` to the calling process (default: :func:`default_kill_signal`).
-
-    With ``SIGKILL`` the process ends before the call returns, and its parent
-    sees the exit code ``-9``: exactly what a worker killed by the Linux
-    out-of-memory killer looks like, without exhausting any memory. A signal
-    that the process handles (such as ``SIGINT``, which Python turns into
-    :class:`KeyboardInterrupt`) runs its handler instead.
-
-    Raises:
-        TypeError: if ``signum`` is not an int.
-        ValueError: if ``signum`` is not a signal of this platform.
-    """
+    """Send the signal ``signum`` (default: :func:`default_kill_signal`) to this process."""
     if signum is None:
         signum = default_kill_signal()
     check_int("signum", signum, minimum=1)
@@ -139,14 +115,8 @@ def die_by_signal(signum: int | None = None) -> None:
 def square_or_exit(x: int, fatal: int = 13) -> int:
     """Return ``x * x``, except for ``x == fatal``: then end the process with :func:`exit_now`.
 
-    A task that kills its worker for one input only, to practise finding
-    the culprit among many tasks.
-
     >>> square_or_exit(4)
     16
-
-    Raises:
-        TypeError: if ``x`` or ``fatal`` is not an int.
     """
     check_int("x", x)
     check_int("fatal", fatal)
@@ -156,18 +126,7 @@ def square_or_exit(x: int, fatal: int = 13) -> int:
 
 
 def raise_system_exit(code: int = 1) -> NoReturn:
-    """Raise :class:`SystemExit` with ``code``: a ``BaseException``, not an ``Exception``.
-
-    A ``Pool`` worker catches only ``Exception`` from a task, so this ends
-    the worker (silently: an int code prints nothing), and the task's result
-    never comes. ``ProcessPoolExecutor`` catches ``BaseException`` and sends
-    it back.
-
-    Raises:
-        TypeError: if ``code`` is not an int.
-        ValueError: if ``code`` is not in 0..255.
-        SystemExit: always, once the argument is valid.
-    """
+    """Raise :class:`SystemExit` with ``code``: a ``BaseException``, not an ``Exception``."""
     _check_exit_code("code", code)
     raise SystemExit(code)
 
@@ -195,27 +154,16 @@ def fail_in_initializer(announce: Putter | None = None, message: str = "cannot s
 def lazy_squares(n: int) -> Generator[int, None, None]:
     """Return a generator of the squares of ``0 .. n-1``, where ``list(...)`` was meant.
 
-    A generator cannot be pickled (``TypeError: cannot pickle 'generator'
-    object``), so as the result of a task it never reaches the parent.
-
     >>> list(lazy_squares(4))
     [0, 1, 4, 9]
-
-    Raises:
-        TypeError: if ``n`` is not an int.
-        ValueError: if ``n`` < 0.
     """
     check_int("n", n, minimum=0)
     return (i * i for i in range(n))
 
 
 class CodeError(Exception):
-    """An error with a required second argument, which pickle cannot rebuild.
-
-    ``__init__`` passes only ``message`` to ``Exception``, so ``args`` is
-    ``(message,)``; unpickling calls ``CodeError(message)``, which fails
-    with :class:`TypeError` for the missing ``code``.
-    """
+    """An error with a second argument that ``Exception.__init__`` never sees: pickle cannot
+    rebuild it (unpickling calls ``CodeError(message)``)."""
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
@@ -223,10 +171,7 @@ class CodeError(Exception):
 
 
 class PicklableCodeError(Exception):
-    """:class:`CodeError` repaired: every argument goes to ``Exception.__init__``.
-
-    ``args`` is then ``(message, code)`` and unpickling rebuilds the same error.
-    """
+    """:class:`CodeError` repaired: every argument goes to ``Exception.__init__``."""
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message, code)
@@ -256,19 +201,7 @@ def fail_with_code(code: int, picklable: bool = False) -> NoReturn:
 
 
 def announce_then_wait(announce: Putter, release: WaitableEvent, timeout: float = 30.0) -> int:
-    """Put this process's id on ``announce``, block until ``release`` is set; return the id.
-
-    The parent learns that the task is running (and in which process) when
-    the id arrives, and decides when it ends by setting the event, or stops
-    it some other way. Both must be objects a task can receive: a manager's
-    ``Queue()`` and ``Event()``.
-
-    Raises:
-        TypeError: if ``announce`` has no ``put``, ``release`` no ``wait``, or
-            ``timeout`` is not a number.
-        ValueError: if ``timeout`` <= 0.
-        TimeoutError: if ``release`` is not set within ``timeout`` seconds.
-    """
+    """Put this process's id on ``announce``, block until ``release`` is set; return the id."""
     _check_putter(announce)
     _check_waitable(release)
     seconds = _check_timeout(timeout)
@@ -373,19 +306,7 @@ class RecordQueue(Protocol):
 
 
 def log_to_queue(queue: RecordQueue, level: int = logging.INFO) -> None:
-    """Pool initializer: send every log record of this worker to ``queue``.
-
-    It replaces the handlers of the worker's root logger with one
-    ``logging.handlers.QueueHandler`` (a worker started with ``fork``
-    inherits the parent's handlers, which would write a second copy
-    elsewhere) and sets the root level. In the parent, a
-    ``logging.handlers.QueueListener`` on the same queue hands the
-    records to the real handlers: one log, written by one process.
-
-    Raises:
-        TypeError: if ``queue`` has no ``put_nowait`` or ``level`` is not an int.
-        ValueError: if ``level`` < 0.
-    """
+    """Pool initializer: send every log record of this worker to ``queue``."""
     if not callable(getattr(queue, "put_nowait", None)):
         raise TypeError(f"queue must have a put_nowait() method, got {type(queue).__name__}")
     check_int("level", level, minimum=0)
@@ -512,19 +433,10 @@ _leaked: list[bytearray] = []
 
 
 def leak(kib: int) -> tuple[int, int]:
-    """Keep ``kib`` KiB for ever in this process; return ``(process id, bytes kept so far)``.
-
-    A stand-in for a task with a memory leak (a cache that only grows, a
-    library that never frees): each call adds to what the worker keeps, so
-    a long-lived worker grows without bound.
-
-    Raises:
-        TypeError: if ``kib`` is not an int.
-        ValueError: if ``kib`` < 0.
-    """
+    """Keep ``kib`` KiB for ever in this process; return ``(process id, bytes kept so far)``."""
     check_int("kib", kib, minimum=0)
     _leaked.append(bytearray(kib * 1024))
-    return os.getpid(), leaked_bytes()
+    return os.getpid(), sum(len(block) for block in _leaked)
 
 
 def leaked_bytes() -> int:

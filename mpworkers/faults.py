@@ -35,14 +35,10 @@ T = TypeVar("T")
 
 
 def fragile_square(x: float) -> float:
-    """Return ``x * x``, or raise :class:`ValueError` if ``x`` is negative.
+    """Return ``x * x``; raise ``ValueError("negative input: <x>")`` if ``x`` < 0.
 
     >>> fragile_square(3)
     9
-
-    Raises:
-        TypeError: if ``x`` is not a real number.
-        ValueError: if ``x`` < 0, with the message ``"negative input: <x>"``.
     """
     check_real("x", x)
     if x < 0:
@@ -51,14 +47,10 @@ def fragile_square(x: float) -> float:
 
 
 def divide(a: float, b: float) -> float:
-    """Return ``a / b``; a two-argument task for ``starmap``.
+    """Return ``a / b``: a task with two arguments, for ``starmap``.
 
     >>> divide(9, 4)
     2.25
-
-    Raises:
-        TypeError: if ``a`` or ``b`` is not a real number.
-        ZeroDivisionError: if ``b`` is zero, with the message ``"divide(<a>, 0)"``.
     """
     check_real("a", a)
     check_real("b", b)
@@ -68,22 +60,11 @@ def divide(a: float, b: float) -> float:
 
 
 def value_when_set(event: WaitableEvent, value: T, timeout: float | None = None) -> T:
-    """Block until ``event`` is set, then return ``value``.
+    """Return ``value`` once ``event`` is set; raise ``TimeoutError`` after ``timeout`` s.
 
-    The parent decides when the task ends by setting the event, so a chapter
-    can hold a task "still running" for exactly as long as it needs.
-
-    Args:
-        event: an event the task can receive, e.g. ``multiprocessing.Manager().Event()``.
-            (A plain ``multiprocessing.Event()`` cannot be passed to a pool
-            task: pickling it raises :class:`RuntimeError`.)
-        value: what to return once the event is set.
-        timeout: give up after this many seconds (``None``: wait for ever).
-
-    Raises:
-        TypeError: if ``event`` has no ``wait`` method or ``timeout`` is not a number.
-        ValueError: if ``timeout`` is negative.
-        TimeoutError: if ``timeout`` is given and the event is not set in time.
+    The parent decides when the task ends by setting the event. A pool task
+    can receive a manager's event, ``multiprocessing.Manager().Event()``, but
+    not a plain ``multiprocessing.Event()``.
     """
     _check_waitable(event)
     if timeout is not None:
@@ -94,14 +75,7 @@ def value_when_set(event: WaitableEvent, value: T, timeout: float | None = None)
 
 
 def pair_when_set(job: tuple[WaitableEvent, T]) -> T:
-    """Return :func:`value_when_set` ``(event, value)`` for ``job = (event, value)``.
-
-    ``map`` and ``imap`` pass each task a single argument; this packs the two
-    into one.
-
-    Raises:
-        TypeError: if ``job`` is not a pair or its event has no ``wait`` method.
-    """
+    """``value_when_set(event, value)`` for ``job = (event, value)``: one argument, for ``imap``."""
     if not isinstance(job, tuple) or len(job) != 2:
         raise TypeError(f"job must be a pair (event, value), got {job!r}")
     event, value = job
@@ -109,11 +83,7 @@ def pair_when_set(job: tuple[WaitableEvent, T]) -> T:
 
 
 def set_event(event: SettableEvent) -> bool:
-    """Set ``event`` and return ``True``: a task that releases tasks waiting on it.
-
-    Raises:
-        TypeError: if ``event`` has no ``set`` method.
-    """
+    """Set ``event`` and return ``True``: a task that releases tasks waiting on it."""
     if not callable(getattr(event, "set", None)):
         raise TypeError(f"event must have a set() method, got {type(event).__name__}")
     event.set()

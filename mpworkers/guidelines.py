@@ -1,8 +1,9 @@
 """The programming guidelines of ``multiprocessing``, each made visible (chapter 14).
 
 The Python documentation lists guidelines for programs that use
-``multiprocessing``. Most of them are shown in earlier chapters; this module
-holds what the remaining demonstrations need:
+``multiprocessing``. Chapter 14 runs the ones no other chapter shows, with
+plain code and program files where it can; this module holds the worker it
+needs and tested versions of the helpers it defines for the reader:
 
 * :func:`standard_input_in_child` shows what a child process finds on its
   standard input: nothing, since ``multiprocessing`` replaces it with the
@@ -35,22 +36,13 @@ __all__ = [
 
 
 def standard_input_in_child() -> str:
-    """Read a line from the standard input of the process that runs it.
+    """Read a line from standard input: in a child, ``""`` (the end of the input).
 
-    Run in a child process (a ``Process`` target or a pool task), it shows
-    what the child was given as standard input: nothing. ``multiprocessing``
-    closes ``sys.stdin`` in every child it starts and opens the null device
-    in its place, so that several processes never read the same input, and
-    a read returns at once with the end of the input.
-
-    Returns:
-        What ``sys.stdin.readline()`` returned: ``""`` (the end of the input)
-        in a child; ``""`` also when the process has no ``sys.stdin`` at all.
+    ``multiprocessing`` closes ``sys.stdin`` in every child it starts and
+    opens the null device in its place. ``""`` also without any ``sys.stdin``.
     """
     stdin = sys.stdin
-    if stdin is None:  # a process started without standard input at all
-        return ""
-    return stdin.readline()
+    return "" if stdin is None else stdin.readline()
 
 
 def is_zombie(pid: int) -> bool:

@@ -16,7 +16,7 @@ visible to the parent, without printing from a child:
 * :func:`slow_whoami` is :func:`~mpworkers.basics.whoami` for a task that
   takes a while, so that every worker of a pool gets a share of the tasks.
 * :func:`pool_size` says how many workers to start: the CPUs this process
-  may really use (:func:`mpworkers.cpus.effective_cpus`: affinity mask, CPU
+  may really use (:func:`mpworkers.lab.cpus.effective_cpus`: affinity mask, CPU
   quota, ``PYTHON_CPU_COUNT``), and a job scheduler's allocation
   (``SLURM_CPUS_PER_TASK``, JupyterHub's and Binder's ``CPU_LIMIT``).
 
@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from mpworkers._validate import check_int, check_real, check_str
 from mpworkers.basics import Putter, _check_putter
-from mpworkers.cpus import CpuBudget, effective_cpus
+from mpworkers.lab.cpus import CpuBudget, effective_cpus
 from mpworkers.workloads import spin
 
 __all__ = [
@@ -53,15 +53,9 @@ __all__ = [
 
 
 def spin_to(queue: Putter, task: int, n: int) -> None:
-    """Run ``spin(n)`` and put ``(task, os.getpid())`` on ``queue``.
+    """Run ``spin(n)``, then put ``(task, os.getpid())`` on ``queue``.
 
-    One task of a job run with one :class:`multiprocessing.Process` per task:
-    a ``Process`` has no return value, so the result travels back through a
-    queue, tagged with the task number and the process that did it.
-
-    Raises:
-        TypeError: if ``queue`` has no ``put`` method or ``task``/``n`` is not an int.
-        ValueError: if ``task`` or ``n`` is negative.
+    A ``Process`` has no return value: its result travels back through a queue.
     """
     _check_putter(queue)
     check_int("task", task, minimum=0)
@@ -146,16 +140,9 @@ def report_setup(task: Any = None) -> SetupReport:
 class Parcel:
     """A value that records the id of every process that pickled it.
 
-    Pickling a ``Parcel`` appends the current process id to ``packed_by`` of
-    the copy that is rebuilt on the other side. Send one to a pool task that
-    returns it (:func:`~mpworkers.basics.noop`) and the parcel that
-    comes back tells you where it was pickled: once in the parent, to send the
-    argument, and once in the worker, to send the result back.
-
     >>> import pickle, os
-    >>> p = pickle.loads(pickle.dumps(Parcel("x")))
-    >>> p.value, p.packed_by == (os.getpid(),)
-    ('x', True)
+    >>> pickle.loads(pickle.dumps(Parcel("x"))).packed_by == (os.getpid(),)
+    True
     """
 
     def __init__(self, value: Any, packed_by: tuple[int, ...] = ()) -> None:
@@ -174,16 +161,9 @@ class Parcel:
 
 
 def slow_whoami(task: Any = None, seconds: float = 0.03) -> tuple[Any, int, str]:
-    """Wait ``seconds``, then return ``(task, pid, process name)`` like ``whoami``.
+    """Sleep ``seconds``, then return ``(task, pid, process name)`` like ``whoami``.
 
-    A task that returns at once lets the first worker of a pool drain the
-    whole queue before the second has asked for anything; tasks that take a
-    while are shared between the workers, as real tasks are. It sleeps, so
-    the workers share the tasks even on a single CPU.
-
-    Raises:
-        TypeError: if ``seconds`` is not a real number.
-        ValueError: if ``seconds`` is negative.
+    Tasks that take a while are shared between a pool's workers, as real ones are.
     """
     check_real("seconds", seconds, minimum=0.0)
     time.sleep(seconds)
@@ -259,7 +239,7 @@ def pool_size(
     the affinity mask. In a container with a CPU quota (``docker run --cpus``,
     a Kubernetes CPU limit, mybinder.org) that is too many. This function
     takes the smallest of the effective CPUs of
-    :func:`mpworkers.cpus.effective_cpus` (visible CPUs, affinity mask, cgroup
+    :func:`mpworkers.lab.cpus.effective_cpus` (visible CPUs, affinity mask, cgroup
     CPU quota, ``PYTHON_CPU_COUNT``/``-X cpu_count``) and the scheduler's
     allocation of :func:`scheduler_cpus`; on a tie the scheduler's variable
     is named.

@@ -39,16 +39,12 @@ class SharedCounter(Protocol):
 def add_item(items: list[Any], item: Any) -> list[Any]:
     """Append ``item`` to ``items`` and return ``items``, the list it appended to.
 
-    Run in a thread, ``items`` is the caller's own list: the caller sees the
-    new item, and the returned object *is* its list. Run in a child process,
-    ``items`` is the child's copy: the caller's list does not change, and the
-    returned list is one more copy, pickled back to the caller.
+    In a thread, ``items`` is the caller's own list; in a child process, it
+    is the child's copy, and the list returned is one more copy.
 
     >>> shopping = ["bread"]
     >>> add_item(shopping, "milk") is shopping
     True
-    >>> shopping
-    ['bread', 'milk']
 
     Raises:
         TypeError: if ``items`` is not a list.
@@ -60,12 +56,10 @@ def add_item(items: list[Any], item: Any) -> list[Any]:
 
 
 def add_to_counter(counter: SharedCounter, times: int) -> int:
-    """Add 1 to ``counter.value`` ``times`` times, each time holding the counter's lock.
+    """Add 1 to ``counter.value`` ``times`` times, each time under the counter's lock.
 
-    ``counter.value += 1`` on its own reads the value and then writes it
-    back; another process can write in between, and its update is lost.
-    Holding ``counter.get_lock()`` around the read and the write makes the
-    pair safe. Returns ``times``, the number of increments this call made.
+    Without the lock, another process could write between the read and the
+    write of ``+= 1``, and an increment would be lost. Returns ``times``.
 
     Raises:
         TypeError: if ``counter`` has no ``get_lock`` method or ``times`` is not an int.
@@ -86,16 +80,10 @@ def add_to_counter(counter: SharedCounter, times: int) -> int:
 def pin_to_cores(cores: Iterable[int]) -> None:
     """Allow the calling thread to run only on the CPU cores numbered in ``cores``.
 
-    It calls ``os.sched_setaffinity(0, cores)``, which exists on Linux (and
-    some other Unix systems), not on macOS or Windows. On Linux the mask
-    belongs to a thread: it applies to the calling thread and
-    to the threads it starts afterwards, and a child process inherits it.
-
-    Use it as a pool initializer: ``ProcessPoolExecutor(initializer=pin_to_cores,
-    initargs=({0},))`` gives workers that all run on core 0, however many
-    there are, because the initializer runs in the main thread of each worker
-    process, the thread that runs its tasks. The operating system's scheduler
-    still decides when each of them runs; it just has one core to choose from.
+    It calls ``os.sched_setaffinity(0, cores)`` (Linux and some other Unix
+    systems). As a pool's initializer it pins every worker process, however
+    many there are: ``ProcessPoolExecutor(initializer=pin_to_cores,
+    initargs=({0},))``. The scheduler still decides when each one runs.
 
     Raises:
         TypeError: if ``cores`` is not an iterable of ints.

@@ -189,6 +189,7 @@ def test_main_stores_results_that_read_back(tmp_path: pathlib.Path,
         assert data["sharing"] is None
     assert set(data["startup"]) == set(data["per_task"]) == set(data["memory"]) == ways
     assert set(data["speed"]["times"]) == ways | {"sequential"}
+    assert set(data["package_versions"]) == set(alternatives.PACKAGES)
     assert "start-up" in capsys.readouterr().out
 
 
@@ -215,3 +216,15 @@ def test_the_module_imports_no_c_extension_at_import_time() -> None:
     top = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert not [line for line in top if "psutil" in line or "numpy" in line]
     assert isinstance(concurrent.futures.Executor, type)
+
+
+def test_package_versions() -> None:
+    import importlib.metadata
+
+    found = alternatives.package_versions(["psutil", "no-such-distribution-here"])
+    assert found == {"psutil": importlib.metadata.version("psutil"),
+                     "no-such-distribution-here": None}
+    assert set(alternatives.package_versions()) == set(alternatives.PACKAGES)
+    for bad, error in [("numpy", TypeError), (3, TypeError), ([3], TypeError)]:
+        with pytest.raises(error):
+            alternatives.package_versions(bad)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import multiprocessing
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -577,3 +578,59 @@ def test_process_group_checks_its_arguments(
         co.ProcessGroup(jobs, **kwargs)
     with pytest.raises(error, match=match):
         co.run_processes(jobs, **kwargs)
+
+
+# --- report_result ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_report_result_sends_what_a_process_returned_or_raised(method: str) -> None:
+    ctx: Any = multiprocessing.get_context(method)
+    results = ctx.Queue()
+    jobs = [(co.meet, (ctx.Barrier(1),)), (co.cycle_lock, (ctx.Lock(), -1))]
+    processes = [ctx.Process(target=co.report_result, args=(results, i, f, *args))
+                 for i, (f, args) in enumerate(jobs)]
+    for process in processes:
+        process.start()
+    got = dict(results.get(timeout=30) for _ in processes)
+    for process in processes:
+        process.join(30)
+    assert got[0] == "passed"
+    assert isinstance(got[1], ValueError)
+    assert [process.exitcode for process in processes] == [0, 0]
+
+
+def test_report_result_checks_its_arguments() -> None:
+    results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    with pytest.raises(TypeError, match="results must be a queue"):
+        co.report_result(None, 0, print)
+    with pytest.raises(TypeError, match="index must be an int"):
+        co.report_result(results, "0", print)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="function must be callable"):
+        co.report_result(results, 0, 3)  # type: ignore[arg-type]
+    co.report_result(results, 2, max, 1, 5)
+    assert results.get() == (2, 5)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_finish_and_notify_wakes_a_waiter(method: str) -> None:
+    ctx: Any = multiprocessing.get_context(method)
+    condition, finished = ctx.Condition(), ctx.Value("i", 0, lock=False)
+    workers = [ctx.Process(target=co.finish_and_notify, args=(condition, finished))
+               for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    with condition:
+        assert condition.wait_for(lambda: finished.value == 3, timeout=30)
+    for worker in workers:
+        worker.join(30)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+
+
+def test_finish_and_notify_checks_its_arguments() -> None:
+    with pytest.raises(TypeError, match="condition must be a condition variable"):
+        co.finish_and_notify(threading.Lock(), Box())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="finished must be a shared number"):
+        co.finish_and_notify(threading.Condition(), 3)  # type: ignore[arg-type]
+    box = Box()
+    assert co.finish_and_notify(threading.Condition(), box) == 1

@@ -33,11 +33,14 @@ from mpworkers.exchange import (
     make_payload,
     put_and_signal,
     scale_block,
+    send_back,
     set_item,
     store_at,
+    sum_received,
+    sum_when_asked,
     sweep,
 )
-from mpworkers.scripts import ScriptResult, run_script
+from mpworkers.lab.scripts import ScriptResult, run_script
 from tests.nbplugin import mapped_by, shared_memory_blocks
 
 METHODS = [
@@ -617,3 +620,118 @@ def test_leak_warnings() -> None:
     assert leak_warnings("") == []
     with pytest.raises(TypeError, match="stderr must be a str"):
         leak_warnings(b"x")  # type: ignore[arg-type]
+
+
+# send_back, sum_received, sum_when_asked ------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_send_back_returns_every_message_through_a_pipe_and_queues(method: str) -> None:
+    ctx = multiprocessing.get_context(method)
+    parent_end, child_end = ctx.Pipe()
+    child = ctx.Process(target=send_back, args=(child_end,))
+    child.start()
+    for message in (b"x", [1, 2], {"a": 1}):
+        parent_end.send(message)
+        assert parent_end.recv() == message
+    parent_end.send(None)
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    inbox, outbox = ctx.Queue(), ctx.Queue()
+    child = ctx.Process(target=send_back, args=(inbox, outbox))
+    child.start()
+    inbox.put([3, 4])
+    assert outbox.get(timeout=30) == [3, 4]
+    inbox.put(None)
+    child.join(timeout=30)
+    assert child.exitcode == 0
+
+
+def test_send_back_counts_and_checks_its_arguments() -> None:
+    inbox: queue.Queue[Any] = queue.Queue()
+    outbox: queue.Queue[Any] = queue.Queue()
+    for item in (1, 2, None):
+        inbox.put(item)
+    assert send_back(inbox, outbox) == 2
+    assert [outbox.get(), outbox.get()] == [1, 2]
+    with pytest.raises(TypeError, match="inbox"):
+        send_back(object())
+    with pytest.raises(TypeError, match="outbox"):
+        send_back(inbox, object())
+
+
+def test_sum_received_sums_every_array() -> None:
+    inbox: queue.Queue[Any] = queue.Queue()
+    outbox: queue.Queue[Any] = queue.Queue()
+    inbox.put(np.arange(10.0))
+    inbox.put(np.ones(4))
+    inbox.put(None)
+    assert sum_received(inbox, outbox) == 2
+    assert [outbox.get(), outbox.get()] == [45.0, 4.0]
+    with pytest.raises(TypeError, match="inbox must have get"):
+        sum_received(object(), outbox)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sum_when_asked_reads_an_array_and_a_block_in_place(
+    block: shared_memory.SharedMemory, method: str
+) -> None:
+    ctx = multiprocessing.get_context(method)
+    numbers = ctx.Array("d", [0.5, 1.5, 2.5])
+    values = np.frombuffer(block.buf, dtype=np.float64, count=100)
+    values[:] = np.arange(100.0)
+    del values
+    for shared, count, expected in ((numbers, 3, 14.0), (block.name, 100, 4950.0)):
+        parent_end, child_end = ctx.Pipe()
+        child = ctx.Process(target=sum_when_asked, args=(shared, child_end))
+        child.start()
+        numbers[0] = 10.0  # written after the child started: seen by it
+        parent_end.send(count)
+        assert parent_end.recv() == expected
+        parent_end.send(None)
+        child.join(timeout=30)
+        assert child.exitcode == 0
+
+
+def test_sum_when_asked_checks_its_arguments() -> None:
+    parent_end, child_end = multiprocessing.Pipe()
+    with pytest.raises(TypeError, match="conn must be"):
+        sum_when_asked("psm_x", object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="source must be"):
+        sum_when_asked(3.5, child_end)
+    parent_end.close()
+    child_end.close()
+
+
+FORK_BEFORE_TRACKER = """
+import multiprocessing
+from multiprocessing import shared_memory
+
+from mpworkers.exchange import attach, block_exists
+
+
+def attach_and_close(name):
+    attach(name, track=False).close()
+    return True
+
+
+if __name__ == "__main__":
+    pool = multiprocessing.get_context("fork").Pool(1)  # before any tracker runs
+    block = shared_memory.SharedMemory(create=True, size=10)
+    assert pool.apply(attach_and_close, (block.name,))
+    pool.close()
+    pool.join()
+    print("exists:", block_exists(block.name))
+    block.close()
+    block.unlink()
+"""
+
+
+@pytest.mark.skipif("fork" not in METHODS, reason="needs the fork start method")
+def test_attach_untracked_in_a_fork_child_started_before_the_tracker() -> None:
+    # the worker has no tracker of its creator: attach(track=False) must not
+    # leave the block registered with the tracker it starts for itself
+    result = run_script(FORK_BEFORE_TRACKER, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "exists: True\n"
+    assert leak_warnings(result.stderr) == []

@@ -41,3 +41,11 @@ def test_clean_keeps_one_kernelspec_and_no_timings(execute: ModuleType) -> None:
     assert "execution" not in nb.cells[0].metadata
     assert [o.text for o in nb.cells[0].outputs] == ["1\n2\n"]
     nbformat.validate(nb)
+
+
+def test_join_streams_keeps_carriage_returns(execute: ModuleType) -> None:
+    # what a progress bar wrote, frame by frame (nbclient's coalesce_streams
+    # would keep the last frame only: see join_streams' docstring)
+    outputs = [_stream("stdout", "\rbar:   0%| 0/2"), _stream("stdout", "\rbar: 100%| 2/2\n")]
+    joined = execute.join_streams(outputs)
+    assert [o.text for o in joined] == ["\rbar:   0%| 0/2\rbar: 100%| 2/2\n"]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from mpworkers import failures
-from mpworkers.scripts import run_script
+from mpworkers.lab.scripts import run_script
 
 # A Pool started with fork forks its replacement workers from its own thread, and
 # Python 3.12+ warns about fork in a process with threads: the very caveat the

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mpworkers import noop, spin
-from mpworkers.cpus import CpuBudget
+from mpworkers.lab.cpus import CpuBudget
 from mpworkers.pools import (
     SCHEDULER_VARIABLES,
     Parcel,

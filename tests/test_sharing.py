@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import mpworkers.sharing
-from mpworkers import usable_cores
+from mpworkers.lab import usable_cores
 from mpworkers.sharing import add_item, add_to_counter, pin_to_cores
 
 METHODS = [
