@@ -25,19 +25,22 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.c
 NBVAL_READER_OPTS := --nbval-lax --nbval-current-env --nbval-cell-timeout 120 \
               -p no:randomly --mp-claims=report
 
-.PHONY: book test test-browser test-unit test-notebooks test-constrained test-quota test-affinity \
+.PHONY: lock binder-lock book test test-browser test-unit test-notebooks test-constrained test-quota test-affinity test-binder \
         test-newest test-newest-unit test-pythons soak new-chapter execute lint clean
 
 # Some Pythons come without ensurepip (Debian's, for one): then the venv is
 # made without pip, python3's pip downloads the newest pip wheel, and the new
 # venv's Python installs pip from that wheel.
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(wildcard constraints/*.txt)
 	$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV) && \
 	  $(PYTHON) -m venv --without-pip $(VENV) && \
 	  python3 -m pip download --quiet --no-deps --dest $(VENV)/pip-wheel pip && \
 	  $(PY) $$(ls $(VENV)/pip-wheel/pip-*.whl)/pip install --quiet $(VENV)/pip-wheel/pip-*.whl; }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# on the Pythons CI uses, every package at its tested version (make lock)
+	v=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	pins=; [ -f constraints/$$v.txt ] && [ -z "$(UNPINNED)" ] && pins="-c constraints/$$v.txt"; \
+	$(PY) -m pip install --quiet -r requirements-dev.txt $$pins
 	@# a Python unpacked without its compiled standard library compiles it in
 	@# every child it starts: compile it once
 	$(PY) -m compileall -q -j0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')" >/dev/null 2>&1 || true
@@ -65,13 +68,13 @@ test-browser: book $(AXE)
 	$(PY) tools/check_browser.py _build/html
 
 # Phase 1 runs what does not measure time side by side (unit tests, the book
-# and its browser test, the constrained readers, the newest Python's unit
-# tests); phase 2 runs the notebooks whose timing claims are strict, one suite
-# at a time, alone.
+# and its browser test, the constrained readers, the Binder environment, the
+# newest Python's unit tests); phase 2 runs the notebooks whose timing claims
+# are strict, one suite at a time, alone.
 test: $(VENV)/.installed
 	@status=0; start=$$(date +%s); \
-	$(MAKE) --no-print-directory -j5 --output-sync=target -k \
-	  test-unit test-browser test-quota test-affinity test-newest-unit || status=1; \
+	$(MAKE) --no-print-directory -j6 --output-sync=target -k \
+	  test-unit test-browser test-quota test-affinity test-newest-unit test-binder || status=1; \
 	echo "=== phase 1 done in $$(( $$(date +%s) - start )) s"; \
 	$(MAKE) --no-print-directory test-notebooks || status=1; \
 	$(MAKE) --no-print-directory test-newest || status=1; \
@@ -79,8 +82,9 @@ test: $(VENV)/.installed
 	exit $$status
 
 test-unit: $(VENV)/.installed
-	$(PY) -m ruff check mpworkers tests tools
+	$(PY) -m ruff check mpworkers tests tools book/programs
 	$(PY) -m mypy
+	$(PY) tools/reader_metrics.py --check
 	$(PY) -m pytest tests
 
 # make test-notebooks NB=book/03_create_a_process.ipynb START_METHODS=spawn
@@ -105,6 +109,15 @@ test-affinity: $(VENV)/.installed
 	@echo "=== notebooks with an affinity of one CPU, start method spawn ==="
 	$(PY) tools/constrain.py --affinity 0 -- \
 	  $(PY) -m pytest $(NBVAL_READER_OPTS) --mp-start-method=spawn $(NB)
+
+# The Binder environment without Docker (tools/binder_env.sh): a fresh venv of
+# binder/runtime.txt's Python with binder/requirements.txt and binder/postBuild
+# only, mpworkers checked to be the editable checkout; then every notebook in
+# kernels of that venv (pytest and nbval stay in $(VENV)) as a reader's kernel
+# runs it, inside a 1-CPU quota. SKIP where the Python or the quota is missing.
+test-binder: $(VENV)/.installed
+	tools/binder_env.sh --venv .venv-binder -- $(PY) tools/constrain.py --cpu-quota 1 -- \
+	  $(PY) -m pytest $(filter-out --nbval-current-env,$(NBVAL_READER_OPTS)) --nbval-kernel-name binder $(NB)
 
 # The newest Python (NEWEST=3.14): unit tests, then the notebooks under its
 # own default start method. It says SKIP, and passes, where it is not installed.
@@ -153,8 +166,36 @@ execute: $(VENV)/.installed
 	  && .venv-$(NEWEST)/bin/python tools/execute.py $$newest; fi
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check mpworkers tests tools
+	$(PY) -m ruff check mpworkers tests tools book/programs
 	$(PY) -m mypy
 
 clean:
 	rm -rf _build
+
+# make lock: pin every package of the development environment again, for the
+# Pythons CI uses (3.11 and NEWEST), from fresh venvs with the newest releases
+# that requirements-dev.txt allows. Review the diff, run make test, commit.
+LOCK_PYTHONS ?= 3.11 $(NEWEST)
+lock:
+	@for v in $(LOCK_PYTHONS); do py=$$(tools/find_pythons.sh $$v | head -n 1); \
+	  [ -n "$$py" ] || { echo "make lock: Python $$v not found"; exit 1; }; \
+	  rm -rf .venv-lock && $(MAKE) --no-print-directory .venv-lock/.installed \
+	    PYTHON=$$py VENV=.venv-lock UNPINNED=1 >/dev/null && \
+	  { sed -n '1,/^# Other Pythons/p' constraints/$$v.txt 2>/dev/null | grep '^#' \
+	      || echo "# Pinned for Python $$v by make lock."; \
+	    .venv-lock/bin/python -m pip freeze --exclude-editable \
+	      | grep -viE '^(mpworkers|setuptools|wheel)='; } > constraints/$$v.txt.new && \
+	  mv constraints/$$v.txt.new constraints/$$v.txt && echo "constraints/$$v.txt: pinned"; \
+	done; rm -rf .venv-lock
+
+# make binder-lock: binder/requirements.txt again, from requirements.txt with
+# the versions that constraints/$(NEWEST).txt pins (run make lock first).
+binder-lock:
+	@[ -n "$(NEWEST_PY)" ] || { echo "make binder-lock: Python $(NEWEST) not found"; exit 1; }
+	$(MAKE) --no-print-directory .venv-$(NEWEST)/.installed PYTHON=$(NEWEST_PY) VENV=.venv-$(NEWEST)
+	@mkdir -p .cache && grep -v '^-e' requirements.txt > .cache/binder-requirements.txt
+	.venv-$(NEWEST)/bin/python -m pip install --quiet --dry-run --ignore-installed \
+	  -r .cache/binder-requirements.txt -c constraints/$(NEWEST).txt --report .cache/binder.json
+	{ sed -n '/^#/p' binder/requirements.txt; \
+	  .venv-$(NEWEST)/bin/python tools/pins.py .cache/binder.json; } > binder/requirements.txt.new
+	mv binder/requirements.txt.new binder/requirements.txt
