@@ -331,11 +331,11 @@ def cpu_topology(cpus: Collection[int] | None = None, *, root: str | Path = "/")
     ``smt_siblings`` is ``None``. A virtual machine shows the topology its
     hypervisor presents, which may hide that two virtual CPUs share a core.
     """
-    try:
-        import psutil
+    import psutil  # here, not at the top: chapter 13's subinterpreters cannot import it
 
+    try:
         physical: int | None = psutil.cpu_count(logical=False)
-    except Exception:  # noqa: BLE001 - psutil missing or unable to read
+    except (psutil.Error, OSError):  # the system would not tell
         physical = None
     if cpus is None:
         getter = getattr(os, "sched_getaffinity", None)

@@ -95,11 +95,11 @@ def strict() -> bool:
 
 def _machine_busy() -> float | None:
     """Busy CPU seconds of the whole machine so far, steal time included."""
-    try:
-        import psutil
+    import psutil  # here, not at the top: subinterpreters cannot import it (chapter 13)
 
+    try:
         times = psutil.cpu_times()
-    except Exception:  # noqa: BLE001 - no psutil or no access: unknown
+    except (psutil.Error, OSError):  # no access: unknown
         return None
     # idle and iowait are the only times no program ran; guest time is
     # already counted in user and nice; steal is time the hypervisor gave to
@@ -115,17 +115,17 @@ def _tree_cpu() -> float | None:
     A descendant that has exited and been reaped is counted in its parent's
     ``children_user``/``children_system``; live ones are read one by one.
     """
-    try:
-        import psutil
+    import psutil  # here, not at the top: subinterpreters cannot import it (chapter 13)
 
+    try:
         me = psutil.Process()
         total = float(sum(me.cpu_times()[:4]))
         for child in me.children(recursive=True):
             try:
                 total += sum(child.cpu_times()[:4])
             except psutil.Error:
-                continue
-    except Exception:  # noqa: BLE001 - no psutil or no access: unknown
+                continue  # it ended meanwhile
+    except (psutil.Error, OSError):  # no access: unknown
         return None
     return total
 

@@ -99,11 +99,11 @@ def visible_cpus() -> int:
     ``os.cpu_count()`` returns; ``psutil.cpu_count()`` still reports the
     machine's.
     """
-    try:
-        import psutil
+    import psutil  # here, not at the top: subinterpreters cannot import it (chapter 13)
 
+    try:
         count = psutil.cpu_count(logical=True)
-    except Exception:  # noqa: BLE001 - psutil missing or unable to read: fall back
+    except (psutil.Error, OSError):  # unable to read: fall back
         count = None
     return int(count or os.cpu_count() or 1)
 
