@@ -11,6 +11,7 @@ import math
 import multiprocessing
 import os
 import pathlib
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -362,15 +363,17 @@ def _sleeper(seconds: float) -> Callable[[], None]:
     return lambda: time.sleep(seconds)
 
 
-def test_faster_holds_and_returns_the_deciding_timings(
+def test_faster_returns_the_timings_its_verdict_used(
         capsys: pytest.CaptureFixture[str]) -> None:
     tasks = {"slow": _sleeper(0.004), "fast": _sleeper(0.0005)}
     timings = claims.faster(tasks, "fast", than="slow", by=2, rounds=3)
     line = capsys.readouterr().out
-    assert line.startswith("[holds] fast is at least 2x faster than slow: measured ")
+    assert "] fast is at least 2x faster than slow: measured " in line
     assert timings.rounds == 3
     # the printed figure is the returned timings' ratio, not a second measurement
-    assert line.rstrip().endswith(f"{timings.ratio('slow', 'fast'):.2f}x")
+    # (whatever the verdict: a loaded machine may need more than one try)
+    printed = re.search(r": measured (\S+)x", line)
+    assert printed is not None and printed.group(1) == f"{timings.ratio('slow', 'fast'):.2f}"
 
 
 def test_faster_names_the_cpus_and_takes_a_statement(
