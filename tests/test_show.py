@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from mpworkers import square
-from mpworkers.lab import show
 from mpworkers.lab.show import Listing, run_program, show_program, show_run, show_source
 
 
@@ -99,7 +98,3 @@ def test_programs_must_be_existing_python_files(program: Path, path: object,
         show_program(path)  # type: ignore[arg-type]
     with pytest.raises(error):
         run_program(path)  # type: ignore[arg-type]
-
-
-def test_the_programs_folder_is_named_once() -> None:
-    assert show.PROGRAMS == "programs"

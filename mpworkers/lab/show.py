@@ -27,12 +27,7 @@ from typing import Any
 from mpworkers._validate import check_str
 from mpworkers.lab.scripts import ScriptResult, run_script
 
-__all__ = ["Listing", "PROGRAMS", "run_program", "show_program", "show_run", "show_source"]
-
-PROGRAMS = "programs"
-"""The folder of the book's program files, relative to ``book/`` (the folder a
-chapter runs in)."""
-
+__all__ = ["Listing", "run_program", "show_program", "show_run", "show_source"]
 
 class Listing:
     """Code to display: highlighted in Jupyter and the HTML, plain in tests.
