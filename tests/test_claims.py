@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from mpworkers import spin
-from mpworkers.lab import claims
-from mpworkers.lab.cpus import CpuBudget
+from mpworkers.lab import claims, timing
+from mpworkers.lab.cpus import Cores, CpuBudget
 from mpworkers.lab.scripts import run_script
 
 
@@ -55,8 +55,11 @@ def machine(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         it = iter(loads)
         monkeypatch.setattr(claims, "effective_cpus", lambda: budget(count, visible))
         monkeypatch.setattr(claims, "cpu_use", lambda: FakeUse(it))
-        # the machine delivers every CPU it has, unless a test says otherwise
+        # the machine delivers every CPU it has, each a core of its own, unless a
+        # test says otherwise
         monkeypatch.setattr(claims, "parallel_capacity", lambda threads: float(threads))
+        monkeypatch.setattr(claims, "cpu_cores",
+                            lambda: Cores(tuple(range(count)), count, smt=False))
 
     monkeypatch.delenv(claims.STRICT_VARIABLE, raising=False)
     monkeypatch.delenv(claims.LOG_VARIABLE, raising=False)
@@ -263,7 +266,7 @@ def test_parallel_capacity_is_the_median_speed_up_of_spreading(
         seen.update(names=sorted(tasks), rounds=rounds)
         return claims.Timings({"one": (2.0, 2.0, 2.0), "spread": (1.0, 1.25, 2.0)})
 
-    monkeypatch.setattr(claims, "alternate", fake_alternate)
+    monkeypatch.setattr(timing, "alternate", fake_alternate)
     assert claims.parallel_capacity(2, rounds=3) == 1.6
     assert seen == {"names": ["one", "spread"], "rounds": 3}
 
@@ -454,6 +457,9 @@ def test_capacity_on_one_cpus_worth_reads_as_starved() -> None:
 
 
 @pytest.mark.skipif(claims.effective_cpus().count < 2, reason="needs 2 usable CPUs")
+@pytest.mark.skipif((claims.cpu_cores().count or 2) < 2,
+                    reason="the usable CPUs are one core: the topology decides without a probe "
+                           "(test_too_few_physical_cores_is_inconclusive)")
 def test_a_false_two_cpu_claim_goes_through_the_real_capacity_probe(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # end to end, nothing faked: a claim that is false everywhere, needing 2 CPUs
@@ -486,22 +492,22 @@ def test_cpu_use_without_a_reading_or_time_is_nan(monkeypatch: pytest.MonkeyPatc
     assert math.isnan(use.own_cpus) and math.isnan(use.others_cpus)
     # only one of the two tree readings: own CPU time and others' stay unknown
     readings = iter([None, 5.0])
-    monkeypatch.setattr(claims, "_tree_cpu", lambda: next(readings))
-    monkeypatch.setattr(claims, "_machine_busy", lambda: 1.0)
+    monkeypatch.setattr(timing, "_tree_cpu", lambda: next(readings))
+    monkeypatch.setattr(timing, "_machine_busy", lambda: 1.0)
     with claims.cpu_use() as use:
         pass
     assert math.isnan(use.own) and math.isnan(use.others)
     # the machine's reading missing at the end: others unknown, own known
     tree, busy = iter([1.0, 2.0]), iter([1.0, None])
-    monkeypatch.setattr(claims, "_tree_cpu", lambda: next(tree))
-    monkeypatch.setattr(claims, "_machine_busy", lambda: next(busy))
+    monkeypatch.setattr(timing, "_tree_cpu", lambda: next(tree))
+    monkeypatch.setattr(timing, "_machine_busy", lambda: next(busy))
     with claims.cpu_use() as use:
         pass
     assert use.own == 1.0 and math.isnan(use.others)
     # both readings: others' CPU time is the machine's busy time less our own
     tree, busy = iter([1.0, 2.0]), iter([1.0, 5.0])
-    monkeypatch.setattr(claims, "_tree_cpu", lambda: next(tree))
-    monkeypatch.setattr(claims, "_machine_busy", lambda: next(busy))
+    monkeypatch.setattr(timing, "_tree_cpu", lambda: next(tree))
+    monkeypatch.setattr(timing, "_machine_busy", lambda: next(busy))
     with claims.cpu_use() as use:
         pass
     assert (use.own, use.others) == (1.0, 3.0)
@@ -536,9 +542,9 @@ def test_disturbance_edges(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_probe_runs_enough_work_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     rounds: list[int] = []
-    monkeypatch.setattr(claims, "_hash_rounds", lambda data, n: rounds.append(n))
+    monkeypatch.setattr(timing, "_hash_repeatedly", lambda data, n: rounds.append(n))
     clock = iter(range(0, 1000))  # every reading 1 s after the last: hashing "takes" 1 s
-    monkeypatch.setattr(claims.time, "perf_counter", lambda: float(next(clock)) * 0.001)
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: float(next(clock)) * 0.001)
     claims.parallel_capacity(2, seconds=0.01, rounds=1)
     # one hash took 1 ms: 10 per thread for 10 ms, 20 in the one-thread run
     assert max(rounds) == 20
@@ -575,3 +581,64 @@ def test_faster_refuses_a_factor_of_one_before_measuring() -> None:
         claims.faster({"a": lambda: measured.append(1), "b": lambda: None}, "a", than="b",
                       by=1.0)
     assert measured == []
+
+
+# --- SMT: usable CPUs that are fewer physical cores --------------------------------
+
+
+def one_core(monkeypatch: pytest.MonkeyPatch, cpus: int = 2) -> list[int]:
+    """Make the usable CPUs hardware threads of one core; return the topology's readings."""
+    calls: list[int] = []
+
+    def cores() -> Cores:
+        calls.append(cpus)
+        return Cores(tuple(range(cpus)), 1, smt=True, siblings=(f"0-{cpus - 1}",))
+
+    monkeypatch.setattr(claims, "cpu_cores", cores)
+    return calls
+
+
+def test_too_few_physical_cores_is_inconclusive(machine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")  # inconclusive never raises
+    machine(2, [0.0, 0.0, 0.0])
+    probes = starved(monkeypatch)  # the capacity probe is not needed: it must not run
+    readings = one_core(monkeypatch)
+    outcome = claims.check("faster", values(1.1, 1.0, 1.2), at_least=1.5, needs_cpus=2)
+    assert outcome.verdict is claims.Verdict.INCONCLUSIVE and probes == []
+    assert len(readings) == 3 and outcome.cores == "2 usable CPUs are 1 physical core"
+    assert capsys.readouterr().out == (
+        "[inconclusive: 2 usable CPUs are 1 physical core] "
+        "faster: measured 1.20x (3 tries: 1.00x to 1.20x)\n")
+
+
+def test_a_claim_that_holds_on_siblings_reads_as_before(machine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    machine(2, [0.0])
+    readings = one_core(monkeypatch)
+    outcome = claims.check("faster", values(1.6), at_least=1.5, needs_cpus=2)
+    assert outcome.holds and outcome.cores == "" and readings == []
+    assert capsys.readouterr().out == "[holds] faster: measured 1.60x\n"
+
+
+def test_a_one_cpu_claim_ignores_the_topology(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    machine(2, [0.0])
+    readings = one_core(monkeypatch)
+    outcome = claims.check("faster", values(1.0), at_least=1.5, tries=1)
+    assert outcome.verdict is claims.Verdict.NOT_MET and readings == []
+
+
+def test_enough_cores_or_an_unknown_topology_leaves_it_to_the_probe(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for cores in (Cores((0, 1, 2, 3), 2, smt=True), Cores((0, 1), None, None, note="no /sys")):
+        machine(2, [0.0])
+        monkeypatch.setattr(claims, "cpu_cores", lambda cores=cores: cores)
+        probes = starved(monkeypatch, 2.0)
+        outcome = claims.check("faster", values(1.0), at_least=1.5, needs_cpus=2, tries=1)
+        assert outcome.verdict is claims.Verdict.NOT_MET and probes == [2]
+        assert outcome.cores == ""
+
+
+def test_busy_tries_on_siblings_name_the_cores(machine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    machine(2, [1.5, 1.5])
+    one_core(monkeypatch)
+    claims.check("faster", values(1.0, 1.1), at_least=1.5, needs_cpus=2, tries=2)
+    assert capsys.readouterr().out.startswith("[inconclusive: 2 usable CPUs are 1 physical core]")
+

@@ -263,3 +263,81 @@ def test_a_named_v1_hierarchy_is_not_cgroup_v2(tmp_path: pathlib.Path) -> None:
 def test_one_visible_cpu_is_no_reason_for_a_note(tmp_path: pathlib.Path) -> None:
     budget = cpus.effective_cpus(root=tmp_path, visible=1, affinity={0}, environ={})
     assert budget.count == 1 and budget.notes == ()
+
+
+# --- which CPUs share a core (SMT) -------------------------------------------------
+
+
+def fake_topology(tmp_path: pathlib.Path, siblings: dict[int, str],
+                  name: str = "core_cpus_list") -> pathlib.Path:
+    """A fake /sys/devices/system/cpu: each CPU's list of the CPUs of its core."""
+    for cpu, text in siblings.items():
+        folder = tmp_path / f"sys/devices/system/cpu/cpu{cpu}/topology"
+        folder.mkdir(parents=True)
+        (folder / name).write_text(text + "\n")
+    return tmp_path
+
+
+# Intel's usual numbering: CPUs 0-1 are two cores, 2-3 their second hardware threads
+TWO_CORES_FOUR_THREADS = {0: "0,2", 1: "1,3", 2: "0,2", 3: "1,3"}
+
+
+@pytest.mark.parametrize(("usable", "count", "smt", "described"), [
+    ({0, 1, 2, 3}, 2, True, "4 usable CPUs are 2 physical cores"),
+    ({0, 1}, 2, False, "2 usable CPUs are 2 physical cores"),
+    ({0, 2}, 1, True, "2 usable CPUs are 1 physical core"),
+    ({3}, 1, False, "1 usable CPU is 1 physical core"),
+])
+def test_cores_of_the_usable_cpus(tmp_path: pathlib.Path, usable: set[int], count: int,
+                                  smt: bool, described: str) -> None:
+    root = fake_topology(tmp_path, TWO_CORES_FOUR_THREADS)
+    cores = cpus.cpu_cores(usable, root=root)
+    assert (cores.count, cores.smt, cores.describe()) == (count, smt, described)
+    assert cores.cpus == tuple(sorted(usable)) and cores.note == ""
+
+
+def test_cores_siblings_are_the_lists_as_written(tmp_path: pathlib.Path) -> None:
+    root = fake_topology(tmp_path, {0: "0-1", 1: "0-1", 2: "2-3", 3: "2-3"})
+    cores = cpus.cpu_cores(range(4), root=root)
+    assert (cores.count, cores.smt, cores.siblings) == (2, True, ("0-1", "2-3"))
+
+
+def test_cores_read_the_older_file_name(tmp_path: pathlib.Path) -> None:
+    # kernels before core_cpus_list have only thread_siblings_list
+    root = fake_topology(tmp_path, {0: "0-1", 1: "0-1"}, name="thread_siblings_list")
+    assert cpus.cpu_cores({0, 1}, root=root).describe() == "2 usable CPUs are 1 physical core"
+
+
+@pytest.mark.parametrize("siblings", [{0: "0"}, {0: "0", 1: "1-0"}, {0: "0", 1: "one"}])
+def test_cores_unknown_without_a_readable_topology(tmp_path: pathlib.Path,
+                                                   siblings: dict[int, str]) -> None:
+    # CPU 1 has no file, or a list that does not parse: unknown, never an exception
+    cores = cpus.cpu_cores({0, 1}, root=fake_topology(tmp_path, siblings))
+    assert (cores.count, cores.smt, cores.siblings) == (None, None, ())
+    assert cores.note and cores.describe().startswith("2 usable CPUs, physical cores unknown (")
+
+
+def test_cores_validate_the_cpus(tmp_path: pathlib.Path) -> None:
+    for bad in ("01", 3, [0, "1"], [True]):
+        with pytest.raises(TypeError, match="cpus must be a collection"):
+            cpus.cpu_cores(bad, root=tmp_path)  # type: ignore[arg-type]
+
+
+def test_cores_of_this_machine() -> None:
+    cores = cpus.cpu_cores()
+    if hasattr(os, "sched_getaffinity"):
+        assert set(cores.cpus) == os.sched_getaffinity(0)
+    assert cores.count is None or 1 <= cores.count <= len(cores.cpus)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0", {0}), ("0-3", {0, 1, 2, 3}), ("0-2,8", {0, 1, 2, 8}), (" 1,3 \n", {1, 3}),
+])
+def test_parse_cpu_list(text: str, expected: set[int]) -> None:
+    assert cpus.parse_cpu_list(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "3-1", "-1", "a", "0-", "0,,1"])
+def test_parse_cpu_list_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        cpus.parse_cpu_list(text)

@@ -3,25 +3,32 @@
 A chapter that says "a pool is at least 1.3x faster than a loop here" must
 show it on the reader's machine, which may have one CPU, a CPU quota, or
 other programs running. Three rules make such a claim trustworthy, and this
-module is the one place that applies them:
+module is the one place that applies them (what it measures with lives in
+:mod:`mpworkers.lab.timing`, and is reachable from here too:
+``claims.alternate``, ``claims.Timings``, ``claims.cpu_use``):
 
-1. **Measure in alternation.** :func:`alternate` times the things compared
-   in turns (A, B, B, A, A, B, ...) and compares them round by round. A
-   machine whose speed drifts by 30% within seconds slows A and B alike in
-   each round, so the median of the per-round ratios does not move.
+1. **Measure in alternation.** :func:`~mpworkers.lab.timing.alternate` times
+   the things compared in turns (A, B, B, A, A, B, ...) and compares them
+   round by round. A machine whose speed drifts by 30% within seconds slows
+   A and B alike in each round, so the median of the per-round ratios does
+   not move.
 2. **Claim only what the CPUs allow.** A claim says how many CPUs it needs.
    On a process with fewer (see :func:`mpworkers.lab.cpus.effective_cpus`, which
    also reads CPU quotas) the cell still measures and prints what it found,
    with the verdict *not shown here* instead of a false alarm.
-3. **Tell a false claim from a busy machine.** :func:`cpu_use` counts the CPU
-   time other programs took while a measurement ran. A claim that is not
-   met while the machine was busy is *inconclusive*, not false; :func:`check`
-   measures again (up to ``tries`` times) before it gives a verdict. A
-   virtual machine can also withhold CPUs without any program of its own
-   taking them (its host runs other machines' work on the same cores): after
-   a try that misses a claim needing several CPUs, :func:`parallel_capacity`
-   measures how many CPUs' worth this process gets right then, and a try
-   that got less than :data:`CAPACITY_SHARE` of them counts as disturbed too.
+3. **Tell a false claim from a busy machine.** :func:`~mpworkers.lab.timing.cpu_use`
+   counts the CPU time other programs took while a measurement ran. A claim
+   that is not met while the machine was busy is *inconclusive*, not false;
+   :func:`check` measures again (up to ``tries`` times) before it gives a
+   verdict. A virtual machine can also withhold CPUs without any program of
+   its own taking them (its host runs other machines' work on the same
+   cores): after a try that misses a claim needing several CPUs,
+   :func:`~mpworkers.lab.timing.parallel_capacity` measures how many CPUs'
+   worth this process gets right then, and a try that got less than
+   :data:`CAPACITY_SHARE` of them counts as disturbed too. So does a try
+   whose usable CPUs are fewer physical cores than the claim needs (SMT
+   siblings, see :func:`mpworkers.lab.cpus.cpu_cores`): two hardware threads
+   of one core do not run two cores' worth of work.
 
 :func:`check` prints one line per claim, starting with its verdict in
 brackets, and never raises for a reader. The course's tests set the
@@ -32,36 +39,34 @@ and the notebook fails.
 
 from __future__ import annotations
 
-import concurrent.futures
 import enum
-import hashlib
 import json
 import math
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from mpworkers._validate import check_int, check_real, check_str
-from mpworkers.lab.cpus import CpuBudget, effective_cpus
+from mpworkers.lab.cpus import CpuBudget, cpu_cores, effective_cpus
+
+# measured in mpworkers.lab.timing, and reachable from here as the chapters name them
+from mpworkers.lab.timing import TICK as TICK
+from mpworkers.lab.timing import CpuUse as CpuUse
+from mpworkers.lab.timing import Timings as Timings
+from mpworkers.lab.timing import alternate as alternate
+from mpworkers.lab.timing import cpu_use as cpu_use
+from mpworkers.lab.timing import parallel_capacity as parallel_capacity
 
 __all__ = [
     "BUSY_CPUS",
     "CAPACITY_SHARE",
     "ClaimNotMet",
-    "CpuUse",
     "Outcome",
-    "Timings",
     "Verdict",
-    "alternate",
     "check",
-    "cpu_use",
     "faster",
-    "parallel_capacity",
     "strict",
 ]
 
@@ -76,189 +81,14 @@ BUSY_CPUS = 0.25
 anyway, above which a measurement counts as disturbed."""
 
 CAPACITY_SHARE = 0.75
-"""The share of the CPUs a claim needs that :func:`parallel_capacity` must find
-after a try that missed the claim; with less, the try counts as disturbed."""
-
-MIB = 1 << 20
-
-TICK = 0.01
-"""The resolution of the CPU times the operating system reports (in seconds)."""
+"""The share of the CPUs a claim needs that
+:func:`~mpworkers.lab.timing.parallel_capacity` must find after a try that
+missed the claim; with less, the try counts as disturbed."""
 
 
 def strict() -> bool:
     """Return ``True`` when ``MPWORKERS_CLAIMS=strict``: unmet claims then raise."""
     return os.environ.get(STRICT_VARIABLE, "").strip().lower() == "strict"
-
-
-# --- CPU time: ours and everybody else's ----------------------------------
-
-
-def _machine_busy() -> float | None:
-    """Busy CPU seconds of the whole machine so far, steal time included."""
-    import psutil  # here, not at the top: subinterpreters cannot import it (chapter 13)
-
-    try:
-        times = psutil.cpu_times()
-    except (psutil.Error, OSError):  # no access: unknown
-        return None
-    # idle and iowait are the only times no program ran; guest time is
-    # already counted in user and nice; steal is time the hypervisor gave to
-    # another machine, which disturbs a measurement just as much.
-    busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
-    busy -= getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
-    return float(busy)
-
-
-def _tree_cpu() -> float | None:
-    """CPU seconds used by this process and all its descendants so far.
-
-    A descendant that has exited and been reaped is counted in its parent's
-    ``children_user``/``children_system``; live ones are read one by one.
-    """
-    import psutil  # here, not at the top: subinterpreters cannot import it (chapter 13)
-
-    try:
-        me = psutil.Process()
-        total = float(sum(me.cpu_times()[:4]))
-        for child in me.children(recursive=True):
-            try:
-                total += sum(child.cpu_times()[:4])
-            except psutil.Error:
-                continue  # it ended meanwhile
-    except (psutil.Error, OSError):  # no access: unknown
-        return None
-    return total
-
-
-class CpuUse:
-    """Wall time, this process tree's CPU time, and other programs' CPU time.
-
-    Use it as a context manager around a measurement::
-
-        with cpu_use() as use:
-            run_the_pool()
-        use.own_cpus     # average CPUs used by this process and its children
-        use.others_cpus  # average CPUs used by every other program meanwhile
-
-    CPU times come from :mod:`psutil` in ticks of about 10 ms; both CPU
-    figures are ``nan`` where they cannot be read.
-    """
-
-    def __init__(self) -> None:
-        self.wall = math.nan
-        self.own = math.nan
-        self.others = math.nan
-        self._start: tuple[float, float | None, float | None] | None = None
-
-    def __enter__(self) -> CpuUse:
-        self._start = (time.perf_counter(), _machine_busy(), _tree_cpu())
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        end = (time.perf_counter(), _machine_busy(), _tree_cpu())
-        assert self._start is not None, "CpuUse exited without being entered"
-        self.wall = end[0] - self._start[0]
-        if self._start[2] is not None and end[2] is not None:
-            self.own = max(0.0, end[2] - self._start[2])
-        if self._start[1] is not None and end[1] is not None and not math.isnan(self.own):
-            self.others = max(0.0, (end[1] - self._start[1]) - self.own)
-
-    @property
-    def own_cpus(self) -> float:
-        """Average number of CPUs this process and its descendants kept busy."""
-        return self.own / self.wall if self.wall > 0 else math.nan
-
-    @property
-    def others_cpus(self) -> float:
-        """Average number of CPUs that other programs (and the hypervisor) took."""
-        return self.others / self.wall if self.wall > 0 else math.nan
-
-
-def cpu_use() -> CpuUse:
-    """Return a :class:`CpuUse` to use in a ``with`` block."""
-    return CpuUse()
-
-
-# --- measuring in alternation ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Timings:
-    """Wall times of several callables measured in alternation, round by round."""
-
-    times: dict[str, tuple[float, ...]]
-    """Seconds per round, for each name."""
-    results: dict[str, Any] = field(default_factory=dict)
-    """What each callable returned in the last round (to check the answers agree)."""
-
-    @property
-    def rounds(self) -> int:
-        """How many rounds were measured."""
-        return len(next(iter(self.times.values())))
-
-    def median(self, name: str) -> float:
-        """Median seconds of ``name``."""
-        return statistics.median(self._get(name))
-
-    def best(self, name: str) -> float:
-        """Shortest seconds of ``name``: its least disturbed round."""
-        return min(self._get(name))
-
-    def ratios(self, slow: str, fast: str) -> tuple[float, ...]:
-        """``slow``'s time divided by ``fast``'s, round by round."""
-        return tuple(s / f for s, f in zip(self._get(slow), self._get(fast), strict=True))
-
-    def ratio(self, slow: str, fast: str) -> float:
-        """Median over rounds of ``slow``'s time divided by ``fast``'s.
-
-        With ``slow`` a loop and ``fast`` a pool, this is the pool's speed-up.
-        Comparing within each round cancels a drift of the machine's speed.
-        """
-        return statistics.median(self.ratios(slow, fast))
-
-    def _get(self, name: str) -> tuple[float, ...]:
-        if name not in self.times:
-            raise KeyError(f"no timings named {name!r}; measured: {', '.join(self.times)}")
-        return self.times[name]
-
-
-def alternate(tasks: Mapping[str, Callable[[], Any]], *, rounds: int = 5) -> Timings:
-    """Time each callable once per round, alternating the order, for ``rounds`` rounds.
-
-    Round 1 runs the callables in the given order, round 2 in reverse, and
-    so on (A B, B A, A B, ...), so that neither always runs first or last.
-
-    >>> t = alternate({"short": lambda: sum(range(10)), "long": lambda: sum(range(10**5))})
-    >>> t.ratio("long", "short") > 1
-    True
-
-    Raises:
-        TypeError: if ``tasks`` is not a mapping of names to callables.
-        ValueError: if it has fewer than one entry, or ``rounds`` < 1.
-    """
-    if not isinstance(tasks, Mapping):
-        raise TypeError(f"tasks must be a mapping of names to callables, got {tasks!r}")
-    if not tasks:
-        raise ValueError("tasks must name at least one callable")
-    for name, task in tasks.items():
-        check_str("task name", name)
-        if not callable(task):
-            raise TypeError(f"tasks[{name!r}] must be callable, got {type(task).__name__}")
-    check_int("rounds", rounds, minimum=1)
-    names = list(tasks)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    results: dict[str, Any] = {}
-    for index in range(rounds):
-        for name in names if index % 2 == 0 else reversed(names):
-            start = time.perf_counter()
-            results[name] = tasks[name]()
-            times[name].append(time.perf_counter() - start)
-    return Timings({name: tuple(values) for name, values in times.items()}, results)
 
 
 # --- claims ---------------------------------------------------------------
@@ -271,7 +101,8 @@ class Verdict(enum.Enum):
     NOT_SHOWN = "not shown here"
     """The process has fewer CPUs, or an older Python, than the claim needs."""
     INCONCLUSIVE = "inconclusive"
-    """Not met, but other programs took CPU time during every try."""
+    """Not met, but during every try other programs took CPU time, or the CPUs
+    fell short of what the claim needs (too little capacity, too few cores)."""
     NOT_MET = "not met"
     """Not met on a machine that was quiet during at least one try."""
 
@@ -300,12 +131,16 @@ class Outcome(Generic[T]):
     """Whether other programs took CPU time this process could have used, or the
     machine delivered too little parallel capacity, per try."""
     capacity: tuple[float, ...] = ()
-    """:func:`parallel_capacity` right after each try (NaN where not measured:
-    the try held, or the claim needs one CPU)."""
+    """:func:`~mpworkers.lab.timing.parallel_capacity` right after each try (NaN
+    where not measured: the try held, the claim needs one CPU, or the cores fell
+    short)."""
     missing: str = ""
     """Why the claim is not shown here, when it is not."""
     values: tuple[float, ...] = ()
     """The figure of each try, in order (the last one decided)."""
+    cores: str = ""
+    """How the usable CPUs fall short as physical cores, e.g. ``'2 usable CPUs are
+    1 physical core'``, when a try missed a claim needing more cores than that."""
     _fmt: str = "{:.2f}x"
 
     def __repr__(self) -> str:
@@ -332,6 +167,8 @@ class Outcome(Generic[T]):
         if self.verdict is Verdict.NOT_SHOWN:
             return f"not shown here: {self.missing}"
         if self.verdict is Verdict.INCONCLUSIVE:
+            if self.cores:
+                return f"inconclusive: {self.cores}"
             measured = [c for c in self.capacity if not math.isnan(c)]
             if measured and min(measured) < CAPACITY_SHARE * self.needs_cpus:
                 return (f"inconclusive: the machine gave this program {max(measured):.1f} "
@@ -369,6 +206,7 @@ def _log(outcome: Outcome[Any]) -> None:
         "others_cpus": [round(x, 3) for x in outcome.others_cpus],
         "capacity": [None if math.isnan(x) else round(x, 3) for x in outcome.capacity],
         "tries": len(outcome.others_cpus),
+        "cores": outcome.cores,
     }
     try:
         with open(path, "a", encoding="utf-8") as f:
@@ -377,91 +215,18 @@ def _log(outcome: Outcome[Any]) -> None:
         pass  # a report that cannot be written must not break the notebook
 
 
-def _hash_rounds(data: bytes, rounds: int) -> None:
-    # not workloads.hash_bytes, which allocates a fresh buffer on every call:
-    # the probe times the hashing alone, on one buffer made beforehand
-    for _ in range(rounds):
-        hashlib.sha256(data).digest()
-
-
-def parallel_capacity(threads: int, *, seconds: float = 0.02, rounds: int = 3) -> float:
-    """How many CPUs' worth of work ``threads`` threads get right now.
-
-    Work that releases the GIL (``hashlib`` on 1 MiB buffers), about
-    ``seconds`` per thread, is timed in one thread and spread over
-    ``threads`` threads, in alternation (:func:`alternate`); the result is the
-    median speed-up. On an idle machine with that many CPUs it is close to
-    ``threads``; on a virtual machine whose host withholds cores, or under a
-    quota, it is lower, whatever the CPU counts say.
-
-    >>> 0 < parallel_capacity(1) < 2
-    True
-
-    Raises:
-        TypeError: if ``threads`` or ``rounds`` is not an int, or ``seconds``
-            not a number.
-        ValueError: if ``threads`` or ``rounds`` < 1, or ``seconds`` <= 0.
-    """
-    check_int("threads", threads, minimum=1)
-    check_int("rounds", rounds, minimum=1)
-    if check_real("seconds", seconds) <= 0:
-        raise ValueError(f"seconds must be > 0, got {seconds!r}")
-    data = bytes(MIB)
-    start = time.perf_counter()
-    _hash_rounds(data, 1)
-    each = max(1, round(seconds / max(time.perf_counter() - start, 1e-6)))
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        list(pool.map(_hash_rounds, [data] * threads, [1] * threads))  # every thread started
-
-        def spread() -> None:
-            list(pool.map(_hash_rounds, [data] * threads, [each] * threads))
-
-        timings = alternate({"one": lambda: _hash_rounds(data, each * threads),
-                             "spread": spread}, rounds=rounds)
-    return timings.ratio("one", "spread")
-
-
-def check(
+def _check_arguments(
     statement: str,
-    measure: Callable[[], T],
-    *,
-    figure: Callable[[T], float] | None = None,
-    at_least: float | None = None,
-    at_most: float | None = None,
-    needs_cpus: int = 1,
-    needs_python: tuple[int, int] | None = None,
-    tries: int = 3,
-    fmt: str = "{:.2f}x",
-) -> Outcome[T]:
-    """Measure, judge and print one claim; return its :class:`Outcome`.
-
-    ``measure()`` runs the measurement (typically :func:`alternate`) and
-    ``figure`` turns what it returned into the number the claim is about
-    (without ``figure``, ``measure`` must return that number). The claim
-    holds when the figure is at least ``at_least`` and at most ``at_most``.
-
-    The verdict:
-
-    * an older Python than ``needs_python`` (e.g. ``(3, 14)`` for an API that
-      3.14 added): not measured at all, *not shown here*, figure ``n/a``;
-    * fewer effective CPUs than ``needs_cpus``: measured once, *not shown here*;
-    * otherwise measured up to ``tries`` times, until it holds: *holds*;
-    * not met, and during every try other programs took CPU time, or (for a
-      claim needing several CPUs) :func:`parallel_capacity` found less than
-      :data:`CAPACITY_SHARE` of them right after it: *inconclusive*;
-    * not met during a quiet try: *not met*; in strict mode (``MPWORKERS_CLAIMS=strict``,
-      set by the course's tests) :class:`ClaimNotMet` is raised.
-
-    It prints ``[verdict] statement: measured figure`` with the figure
-    formatted by ``fmt`` (``"{:.2f}x"`` gives ``1.78x``).
-
-    Raises:
-        TypeError: for arguments of the wrong type.
-        ValueError: without any bound, with ``at_least > at_most``, or
-            ``needs_cpus`` or ``tries`` below 1, or ``needs_python`` not a
-            ``(major, minor)`` pair.
-        ClaimNotMet: in strict mode, for a claim not met on a quiet machine.
-    """
+    measure: Callable[[], Any],
+    figure: Callable[[Any], float] | None,
+    at_least: float | None,
+    at_most: float | None,
+    needs_cpus: int,
+    needs_python: tuple[int, int] | None,
+    tries: int,
+    fmt: str,
+) -> None:
+    """Raise the ``TypeError`` or ``ValueError`` that :func:`check` documents."""
     check_str("statement", statement)
     if not statement.strip():
         raise ValueError("statement must not be empty")
@@ -490,66 +255,160 @@ def check(
         raise ValueError(f"at_least={at_least} for a ratio: equal timings would pass the "
                          "claim; a claim must be able to fail, so ask for more than 1")
 
-    cpus = effective_cpus()
-    enough = cpus.count >= needs_cpus
-    missing = "" if enough else (
-        f"needs {needs_cpus} CPUs, this process has {cpus.count} ({cpus.limited_by})"
-    )
-    runs = tries if enough else 1
+
+def _what_is_missing(
+    cpus: CpuBudget, needs_cpus: int, needs_python: tuple[int, int] | None
+) -> str:
+    """Why the claim cannot be shown here (too few CPUs, too old a Python), or ``''``."""
     if needs_python is not None and sys.version_info[:2] < needs_python:
-        enough, runs = False, 0
-        missing = (f"needs Python {needs_python[0]}.{needs_python[1]}, "
-                   f"this is {sys.version_info[0]}.{sys.version_info[1]}")
-    others: list[float] = []
-    values: list[float] = []
-    disturbed: list[bool] = []
-    capacity: list[float] = []
-    verdict = Verdict.NOT_MET if runs else Verdict.NOT_SHOWN
-    value, evidence = math.nan, None
-    for _ in range(runs):
+        return (f"needs Python {needs_python[0]}.{needs_python[1]}, "
+                f"this is {sys.version_info[0]}.{sys.version_info[1]}")
+    if cpus.count < needs_cpus:
+        return f"needs {needs_cpus} CPUs, this process has {cpus.count} ({cpus.limited_by})"
+    return ""
+
+
+@dataclass
+class _Tries:
+    """What :func:`check` measured, try by try."""
+
+    cpus: CpuBudget
+    needs_cpus: int
+    values: list[float] = field(default_factory=list)
+    others: list[float] = field(default_factory=list)
+    disturbed: list[bool] = field(default_factory=list)
+    capacity: list[float] = field(default_factory=list)
+    cores: str = ""
+    evidence: Any = None
+
+    def measure(self, measure: Callable[[], Any], figure: Callable[[Any], float] | None) -> float:
+        """Run ``measure`` once, watching the CPUs; return its figure."""
         with cpu_use() as use:
-            evidence = measure()
-        value = float(figure(evidence) if figure is not None else evidence)  # type: ignore[arg-type]
-        values.append(value)
-        others.append(use.others_cpus)
-        disturbed.append(_disturbed(use, cpus))
-        holds = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
-        capacity.append(math.nan)
-        if not enough:
-            verdict = Verdict.NOT_SHOWN
+            self.evidence = measure()
+        value = float(figure(self.evidence) if figure is not None else self.evidence)
+        self.values.append(value)
+        self.others.append(use.others_cpus)
+        self.disturbed.append(_disturbed(use, self.cpus))
+        self.capacity.append(math.nan)
+        return value
+
+    def missed(self) -> None:
+        """After a try that missed a claim needing several CPUs: did the CPUs fall short?
+
+        Usable CPUs that are fewer physical cores than the claim needs (SMT
+        siblings) cannot do what the claim says, whatever the load; otherwise
+        :func:`~mpworkers.lab.timing.parallel_capacity` measures what the
+        machine delivers right now (unless the try was disturbed already).
+        """
+        if self.needs_cpus < 2:
+            return
+        cores = cpu_cores()
+        if cores.count is not None and cores.count < self.needs_cpus:
+            self.cores = cores.describe()
+            self.disturbed[-1] = True
+        elif not self.disturbed[-1]:
+            self.capacity[-1] = parallel_capacity(self.needs_cpus)
+            self.disturbed[-1] = self.capacity[-1] < CAPACITY_SHARE * self.needs_cpus
+
+    def outcome(self, statement: str, verdict: Verdict, missing: str, fmt: str) -> Outcome[Any]:
+        """The :class:`Outcome` of the tries, with ``verdict``."""
+        value = self.values[-1] if self.values else math.nan
+        return Outcome(
+            statement=statement,
+            verdict=verdict,
+            value=value,
+            evidence=self.evidence,
+            text="n/a" if math.isnan(value) else fmt.format(value),
+            cpus=self.cpus,
+            needs_cpus=self.needs_cpus,
+            others_cpus=tuple(self.others),
+            disturbed=tuple(self.disturbed),
+            capacity=tuple(self.capacity),
+            missing=missing,
+            values=tuple(self.values),
+            cores=self.cores,
+            _fmt=fmt,
+        )
+
+
+def _not_met(outcome: Outcome[Any]) -> ClaimNotMet:
+    """The error strict mode raises, with what each try saw."""
+    tried = ", ".join(f"{x:.2f}" for x in outcome.others_cpus)
+    capacities = ", ".join("-" if math.isnan(x) else f"{x:.2f}" for x in outcome.capacity)
+    return ClaimNotMet(
+        f"{outcome.line()}\n  {len(outcome.others_cpus)} tries; other programs' CPU use "
+        f"during each: {tried}; CPUs' worth measured after each: {capacities}; "
+        f"{outcome.cpus.describe()}"
+    )
+
+
+def check(
+    statement: str,
+    measure: Callable[[], T],
+    *,
+    figure: Callable[[T], float] | None = None,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    needs_cpus: int = 1,
+    needs_python: tuple[int, int] | None = None,
+    tries: int = 3,
+    fmt: str = "{:.2f}x",
+) -> Outcome[T]:
+    """Measure, judge and print one claim; return its :class:`Outcome`.
+
+    ``measure()`` runs the measurement (typically
+    :func:`~mpworkers.lab.timing.alternate`) and ``figure`` turns what it
+    returned into the number the claim is about (without ``figure``,
+    ``measure`` must return that number). The claim holds when the figure is
+    at least ``at_least`` and at most ``at_most``.
+
+    The verdict:
+
+    * an older Python than ``needs_python`` (e.g. ``(3, 14)`` for an API that
+      3.14 added): not measured at all, *not shown here*, figure ``n/a``;
+    * fewer effective CPUs than ``needs_cpus``: measured once, *not shown here*;
+    * otherwise measured up to ``tries`` times, until it holds: *holds*;
+    * not met, and during every try other programs took CPU time, or (for a
+      claim needing several CPUs) the usable CPUs are fewer physical cores
+      than it needs (:func:`mpworkers.lab.cpus.cpu_cores`), or
+      :func:`~mpworkers.lab.timing.parallel_capacity` found less than
+      :data:`CAPACITY_SHARE` of them right after the try: *inconclusive*;
+    * not met during a quiet try: *not met*; in strict mode (``MPWORKERS_CLAIMS=strict``,
+      set by the course's tests) :class:`ClaimNotMet` is raised.
+
+    It prints ``[verdict] statement: measured figure`` with the figure
+    formatted by ``fmt`` (``"{:.2f}x"`` gives ``1.78x``).
+
+    Raises:
+        TypeError: for arguments of the wrong type.
+        ValueError: without any bound, with ``at_least > at_most``, or
+            ``needs_cpus`` or ``tries`` below 1, or ``needs_python`` not a
+            ``(major, minor)`` pair.
+        ClaimNotMet: in strict mode, for a claim not met on a quiet machine.
+    """
+    _check_arguments(statement, measure, figure, at_least, at_most, needs_cpus,
+                     needs_python, tries, fmt)
+    cpus = effective_cpus()
+    missing = _what_is_missing(cpus, needs_cpus, needs_python)
+    too_old = needs_python is not None and sys.version_info[:2] < needs_python
+    runs = 0 if too_old else 1 if missing else tries
+    done = _Tries(cpus, needs_cpus)
+    verdict = Verdict.NOT_SHOWN if missing else Verdict.NOT_MET
+    for _ in range(runs):
+        value = done.measure(measure, figure)
+        if missing:
             break
-        if holds:
+        if (at_least is None or value >= at_least) and (at_most is None or value <= at_most):
             verdict = Verdict.HOLDS
             break
-        if needs_cpus > 1 and not disturbed[-1]:
-            capacity[-1] = parallel_capacity(needs_cpus)
-            disturbed[-1] = capacity[-1] < CAPACITY_SHARE * needs_cpus
-    if verdict is Verdict.NOT_MET and all(disturbed):
+        done.missed()
+    if verdict is Verdict.NOT_MET and all(done.disturbed):
         verdict = Verdict.INCONCLUSIVE
-    outcome: Outcome[T] = Outcome(
-        statement=statement,
-        verdict=verdict,
-        value=value,
-        evidence=evidence,  # type: ignore[arg-type]
-        text="n/a" if math.isnan(value) else fmt.format(value),
-        cpus=cpus,
-        needs_cpus=needs_cpus,
-        others_cpus=tuple(others),
-        disturbed=tuple(disturbed),
-        capacity=tuple(capacity),
-        missing=missing,
-        values=tuple(values),
-        _fmt=fmt,
-    )
+    outcome: Outcome[T] = done.outcome(statement, verdict, missing, fmt)
     _log(outcome)
     print(outcome.line())
     if verdict is Verdict.NOT_MET and strict():
-        tried = ", ".join(f"{x:.2f}" for x in others)
-        capacities = ", ".join("-" if math.isnan(x) else f"{x:.2f}" for x in capacity)
-        raise ClaimNotMet(
-            f"{outcome.line()}\n  {len(others)} tries; other programs' CPU use during each: "
-            f"{tried}; CPUs' worth measured after each: {capacities}; {cpus.describe()}"
-        )
+        raise _not_met(outcome)
     return outcome
 
 
@@ -570,11 +429,12 @@ def faster(
 
     The front door for the course's most common claim. It times every
     callable of ``tasks`` in alternation for ``rounds`` rounds
-    (:func:`alternate`), judges the median of the per-round ratios
-    ``than / winner`` through :func:`check` (with ``needs_cpus=cpus``), prints
-    the verdict line, and returns the :class:`Timings` of the try that
-    decided, so that whatever the chapter prints next comes from the same
-    measurement as the verdict:
+    (:func:`~mpworkers.lab.timing.alternate`), judges the median of the
+    per-round ratios ``than / winner`` through :func:`check` (with
+    ``needs_cpus=cpus``), prints the verdict line, and returns the
+    :class:`~mpworkers.lab.timing.Timings` of the try that decided, so that
+    whatever the chapter prints next comes from the same measurement as the
+    verdict:
 
     >>> import time
     >>> t = faster({"sleep": lambda: time.sleep(0.002), "pass": lambda: None},
@@ -586,10 +446,11 @@ def faster(
     ``claim`` replaces the printed statement (by default ``"WINNER is at least
     BYx faster than THAN"``, with ``", given N CPUs"`` when ``cpus`` > 1).
     Where the Python is older than ``needs_python``, nothing is measured and
-    the :class:`Timings` returned has no rounds.
+    the :class:`~mpworkers.lab.timing.Timings` returned has no rounds.
 
     Raises:
-        TypeError, ValueError: as :func:`alternate` and :func:`check` do, and
+        TypeError, ValueError: as :func:`~mpworkers.lab.timing.alternate` and
+            :func:`check` do, and
             ValueError when ``winner`` or ``than`` is not a name in ``tasks``,
             when they are the same, or when ``by`` is not above 1.
         ClaimNotMet: in strict mode, as :func:`check`.

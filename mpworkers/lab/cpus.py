@@ -18,6 +18,12 @@ core of the host but may use only one CPU's worth of time. A pool sized from
 
 and says which of them decided. A file that cannot be read or parsed is
 skipped with a note saying why; it never raises.
+
+Two CPUs may also be one core: with simultaneous multithreading (SMT,
+"hyper-threading") a core runs two or more hardware threads, each shown as a
+CPU, which share the core's execution units. :func:`cpu_cores` reads which
+of the usable CPUs share a core from Linux's ``/sys``, so that a claim that
+needs two cores' worth of work can say when it has two CPUs but one core.
 """
 
 from __future__ import annotations
@@ -31,11 +37,14 @@ from pathlib import Path
 
 __all__ = [
     "CpuBudget",
+    "Cores",
     "Quota",
     "cgroup_cpu_quota",
     "cpu_count_override",
     "cpu_cgroup",
+    "cpu_cores",
     "effective_cpus",
+    "parse_cpu_list",
     "visible_cpus",
 ]
 
@@ -349,3 +358,106 @@ def effective_cpus(
         limited_by=limited_by,
         notes=tuple(notes),
     )
+
+
+# --- which CPUs share a core (SMT) ---------------------------------------------
+
+TOPOLOGY_FILES = ("core_cpus_list", "thread_siblings_list")
+"""The files of ``/sys/devices/system/cpu/cpuN/topology/`` that list CPU N's core
+siblings (N included), in the order tried: the current name, then the older one."""
+
+
+def parse_cpu_list(text: str) -> set[int]:
+    """Return the CPUs of a Linux CPU list: ``'0-2,8'`` gives ``{0, 1, 2, 8}``.
+
+    Raises:
+        ValueError: for anything that is not such a list.
+    """
+    cpus: set[int] = set()
+    for part in text.strip().split(","):
+        low, dash, high = part.partition("-")
+        first, last = int(low), int(high) if dash else int(low)
+        if first < 0 or last < first:
+            raise ValueError(f"bad CPU range {part!r}")
+        cpus.update(range(first, last + 1))
+    return cpus
+
+
+@dataclass(frozen=True)
+class Cores:
+    """How the CPUs a process may use sit on physical cores."""
+
+    cpus: tuple[int, ...]
+    """The CPUs looked at, in order (by default this process's affinity mask)."""
+    count: int | None
+    """Physical cores those CPUs are on; ``None`` where the system does not say."""
+    smt: bool | None
+    """Whether two of those CPUs are SMT siblings (hardware threads of one core);
+    ``None`` where the system does not say."""
+    siblings: tuple[str, ...] = ()
+    """The distinct sibling lists of those CPUs, as the kernel wrote them (e.g.
+    ``('0-1',)`` for two CPUs on one core); empty where unknown."""
+    note: str = ""
+    """Why the topology is unknown, where it is."""
+
+    def describe(self) -> str:
+        """One phrase, e.g. ``'2 usable CPUs are 1 physical core'``."""
+        if self.count is None:
+            return f"{_cpus(len(self.cpus), 'usable CPU')}, physical cores unknown ({self.note})"
+        return (f"{_cpus(len(self.cpus), 'usable CPU')} "
+                f"{'is' if len(self.cpus) == 1 else 'are'} {_cpus(self.count, 'physical core')}")
+
+
+def _siblings(root: Path, cpu: int) -> str:
+    """The sibling list of ``cpu`` as written in ``/sys``; OSError where there is none."""
+    folder = root / f"sys/devices/system/cpu/cpu{cpu}/topology"
+    for name in TOPOLOGY_FILES:
+        try:
+            return _read(folder / name)
+        except FileNotFoundError:
+            continue
+    raise FileNotFoundError(f"no {' or '.join(TOPOLOGY_FILES)} in {folder}")
+
+
+def cpu_cores(
+    cpus: Collection[int] | None = None, *, root: str | os.PathLike[str] = "/"
+) -> Cores:
+    """Return how many physical cores ``cpus`` are on, and whether two share one.
+
+    ``cpus`` defaults to this process's affinity mask (``os.sched_getaffinity``;
+    every visible CPU where the platform has none). For each CPU it reads the
+    CPUs of the same core from ``/sys/devices/system/cpu/cpuN/topology/``
+    (:data:`TOPOLOGY_FILES`) under ``root`` (tests point it at a fake tree);
+    CPUs with the same list are one core. Where a file is missing or cannot
+    be parsed (not Linux, a sandbox that hides ``/sys``), the count is ``None``
+    and ``note`` says why; it never raises for that. A virtual machine shows
+    the topology its hypervisor presents, which may hide that two of its
+    CPUs share a core of the host.
+
+    >>> cores = cpu_cores()
+    >>> cores.count is None or 1 <= cores.count <= len(cores.cpus)
+    True
+
+    Raises:
+        TypeError: if ``cpus`` is not a collection of ints.
+    """
+    if cpus is None:
+        getter = getattr(os, "sched_getaffinity", None)
+        cpus = getter(0) if getter is not None else range(visible_cpus())
+    if isinstance(cpus, (str, bytes)) or not isinstance(cpus, Collection) or not all(
+        isinstance(cpu, int) and not isinstance(cpu, bool) for cpu in cpus
+    ):
+        raise TypeError(f"cpus must be a collection of CPU numbers, got {cpus!r}")
+    usable = tuple(sorted(set(cpus)))
+    texts: dict[int, str] = {}
+    cores: set[frozenset[int]] = set()
+    smt = False
+    for cpu in usable:
+        try:
+            texts[cpu] = _siblings(Path(root), cpu)
+            siblings = parse_cpu_list(texts[cpu]) | {cpu}
+        except (OSError, ValueError) as exc:
+            return Cores(usable, None, None, note=f"{type(exc).__name__}: {exc}")
+        cores.add(frozenset(siblings))
+        smt = smt or len(siblings & set(usable)) > 1
+    return Cores(usable, len(cores), smt, tuple(sorted(set(texts.values()))))
