@@ -182,7 +182,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             terminalreporter.write_line(
                 f"  {r['verdict']}: {r['source']}: {r['statement']} "
                 f"(value {r['value']:.3g}; {r['cpus']} CPUs, {r['limited_by']}; "
-                f"others used {r['others_cpus']} CPUs; capacity {r.get('capacity')})"
+                f"others used {r['others_cpus']} CPUs; capacity {r.get('capacity')}"
+                + (f"; {r['cores']}" if r.get("cores") else "") + ")"
             )
     if getattr(config, "_mpcourse_too_many_inconclusive", False):
         terminalreporter.write_sep(

@@ -8,14 +8,18 @@ benchmark run describes the machine).
 
 * :mod:`mpworkers.lab.claims` - timing claims measured in alternation, judged
   against the CPUs; :func:`~mpworkers.lab.claims.faster` is the front door.
+* :mod:`mpworkers.lab.timing` - what the claims measure with: timings in
+  alternation, the CPU time others took meanwhile, the parallel capacity.
 * :mod:`mpworkers.lab.cpus` - the CPUs a process really has: affinity, container
-  quota, override.
+  quota, override, and the physical cores under them.
 * :mod:`mpworkers.lab.machine` - usable CPUs, timing, a one-line machine summary.
 * :mod:`mpworkers.lab.report` - durations and tables printed the same way everywhere.
 * :mod:`mpworkers.lab.scripts` - run a program as a script; capture a child's output.
 * :mod:`mpworkers.lab.show` - show a worker's source, a program file, a program's run.
 * :mod:`mpworkers.lab.tracing` - timelines of which worker ran which task, and when
-  (chapter 7).
+  (chapter 7): recording them.
+* :mod:`mpworkers.lab.traces` - what a recorded trace holds and says, and its
+  timeline drawn.
 * :mod:`mpworkers.lab.bench` - the benchmark of chapter 8:
   ``python -m mpworkers.lab.bench``.
 """
