@@ -39,6 +39,7 @@ __all__ = [
     "CpuBudget",
     "Cores",
     "Quota",
+    "TOPOLOGY_FILES",
     "cgroup_cpu_quota",
     "cpu_count_override",
     "cpu_cgroup",
