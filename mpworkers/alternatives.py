@@ -21,7 +21,7 @@ worker runs to measure what it costs:
   cross between interpreters, and which modules import in a subinterpreter;
 
 The run that measures all of it, and stores it as JSON, is part of the
-course's measuring kit, :func:`mpworkers.lab.bench.run_alternatives`::
+course's measuring kit, :func:`mpworkers.lab.bench.alternatives.run_alternatives`::
 
       python -m mpworkers.lab.bench alternatives --json alternatives.json
 

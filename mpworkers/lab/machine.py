@@ -237,7 +237,10 @@ class Machine:
 
     @property
     def summary(self) -> str:
-        """One line: Python, system, CPUs, start method and GIL (see :func:`machine_summary`)."""
+        """The one-line form of Python, system, CPUs, start method and GIL.
+
+        :func:`machine_summary` returns it for the machine that runs it.
+        """
         gil = "enabled" if self.gil_enabled else "disabled"
         return (
             f"Measured with {self.python_implementation} {self.python_version} on "

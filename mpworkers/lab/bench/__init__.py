@@ -9,8 +9,9 @@ Run it from a shell::
     python -m mpworkers.lab.bench alternatives --json out.json  # chapter 13's run
 
 The last command measures threads, subinterpreters and processes on the
-same work (:func:`run_alternatives`, chapter 13). Both runs store their
-figures in one format (:data:`FORMAT`, :mod:`mpworkers.lab.bench.storage`),
+same work (:func:`~mpworkers.lab.bench.alternatives.run_alternatives`,
+chapter 13). Both runs store their figures in one format
+(:data:`~mpworkers.lab.bench.results.FORMAT`, :mod:`mpworkers.lab.bench.storage`),
 with the machine described by :class:`mpworkers.lab.machine.Machine`.
 
 The package's modules: :mod:`~mpworkers.lab.bench.runners` (the
@@ -61,12 +62,13 @@ How it measures, and why:
   measured with :func:`mpworkers.lab.claims.cpu_use` and stored with it, as is
   the load average before and after the run.
 * **Speed-ups round by round.** A speed-up is the median of the per-round
-  ratios (:meth:`Report.speedups`): the plain loop's time over the
+  ratios (:meth:`~mpworkers.lab.bench.results.Report.speedups`): the plain loop's time over the
   implementation's in the same round, which ran next to it. Dividing the
   best round by the best round, or the median by the median, would pair
   rounds that ran at different moments.
 * **Impossible speed-ups are flagged.** A median speed-up above what the
-  workers and the CPUs allow (see :meth:`Report.ceiling`) is a disturbed
+  workers and the CPUs allow (see
+  :meth:`~mpworkers.lab.bench.results.Report.ceiling`) is a disturbed
   measurement, not a result: the report marks it as noise.
 * **Tasks sized by time, counts sized by a budget.**
   :func:`~mpworkers.workloads.spin` tasks are sized with
@@ -74,10 +76,11 @@ How it measures, and why:
   each; a GIL-releasing task (:func:`~mpworkers.workloads.hash_bytes`) and a
   waiting task (:func:`~mpworkers.workloads.wait`) of about 1 ms complete the
   grid. Each workload gets as many tasks as fit in ``budget`` seconds of
-  sequential work, at most :data:`MAX_TASKS` and at least eight per worker,
-  and every implementation runs the same tasks.
-* **Chunking, named for what it is** (:class:`Chunking`). Every process pool
-  runs with one task per message and with the same explicit chunk size
+  sequential work, at most :data:`~mpworkers.lab.bench.workloads.MAX_TASKS`
+  and at least eight per worker, and every implementation runs the same tasks.
+* **Chunking, named for what it is**
+  (:class:`~mpworkers.lab.bench.runners.Chunking`). Every process pool runs
+  with one task per message and with the same explicit chunk size
   (``ceil(tasks / (4 * workers))``, which is also ``Pool.map``'s default);
   joblib and mpire also run with their own policy (joblib's adaptive
   batches, mpire's 64 chunks per worker). Each result says whether it is the
@@ -99,7 +102,7 @@ How it measures, and why:
 * **Quiet or not.** A run is called quiet only when other programs used
   little CPU time during every workload *and* a virtual machine's host
   withheld none (steal time, read from ``/proc/stat`` before and after the
-  run; unknown where there is none): :meth:`Report.quiet`.
+  run; unknown where there is none): :meth:`~mpworkers.lab.bench.results.Report.quiet`.
 
 Every result is checked against the plain loop's, so an implementation that
 returned wrong or reordered results would stop the run. Timings are reported,

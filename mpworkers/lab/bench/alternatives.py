@@ -142,7 +142,7 @@ def run_alternatives(
     and ``repeat`` repetitions of each measurement; the pure-Python tasks
     take about ``task_seconds`` each. ``quick`` cuts the repetitions to 2
     and skips the start methods other than the platform's default, for
-    tests. The result is a dict in :data:`~mpworkers.lab.bench.FORMAT`, kind
+    tests. The result is a dict in :data:`~mpworkers.lab.bench.results.FORMAT`, kind
     ``"alternatives"``, whose ``"machine"`` is a
     :class:`~mpworkers.lab.machine.Machine`.
 

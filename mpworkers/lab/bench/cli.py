@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark from the command line; return the exit status.
 
-    A first argument ``alternatives`` runs :func:`mpworkers.lab.bench.run_alternatives`
+    A first argument ``alternatives`` runs :func:`mpworkers.lab.bench.alternatives.run_alternatives`
     instead, with the options of ``python -m mpworkers.lab.bench alternatives --help``.
 
     Args:

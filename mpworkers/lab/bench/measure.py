@@ -62,7 +62,8 @@ def measure_process_startup(method: str, *, repeat: int = 5) -> ProcessStartup:
     server); then ``repeat`` more.
 
     Raises:
-        ValueError: if ``method`` is not one of :func:`start_methods` or ``repeat`` < 1.
+        ValueError: if ``method`` is not one of
+            :func:`~mpworkers.lab.bench.runners.start_methods` or ``repeat`` < 1.
     """
     if method not in start_methods():
         raise ValueError(
@@ -287,7 +288,7 @@ def run_benchmark(
     implementations: Sequence[str] | None = None,
     progress: TextIO | None = None,
 ) -> Report:
-    """Run the benchmark and return its :class:`Report`.
+    """Run the benchmark and return its :class:`~mpworkers.lab.bench.results.Report`.
 
     Args:
         workers: worker processes or threads per pool; default
@@ -296,8 +297,8 @@ def run_benchmark(
         budget: seconds of sequential work per workload, which set the task counts
             (default 0.25, quick 0.03).
         repeat: timed rounds per cell, all of them stored (default 5, quick 3).
-        implementations: names from :data:`IMPLEMENTATIONS` to run (``sequential``
-            always runs: it is the baseline); default all of them.
+        implementations: names from :data:`~mpworkers.lab.bench.runners.IMPLEMENTATIONS`
+            to run (``sequential`` always runs: it is the baseline); default all of them.
         progress: a stream to write a line to after each step (start-up
             measurements, each workload), or ``None`` for silence.
 

@@ -153,7 +153,7 @@ class Report:
     format: str
     """:data:`FORMAT`, the layout's version."""
     kind: Literal["pools"]
-    """Which benchmark measured: this one, of pools (see :mod:`mpworkers.lab.bench.storage`)."""
+    """The benchmark that measured, this one of pools (see :mod:`mpworkers.lab.bench.storage`)."""
     mode: Literal["default", "quick"]
     created: str
     """When the run ended, ISO 8601 in UTC."""

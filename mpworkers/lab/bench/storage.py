@@ -1,9 +1,10 @@
 """Benchmark results as JSON files: one format, one writer, one reader.
 
 Both of the kit's benchmarks store what they measured in the same layout:
-a JSON object whose ``"format"`` is :data:`FORMAT`, whose ``"kind"`` says
-which benchmark wrote it (``"pools"``: :func:`mpworkers.lab.bench.run_benchmark`,
-chapter 8; ``"alternatives"``: :func:`mpworkers.lab.bench.run_alternatives`,
+a JSON object whose ``"format"`` is :data:`~mpworkers.lab.bench.results.FORMAT`,
+whose ``"kind"`` says which benchmark wrote it (``"pools"``:
+:func:`mpworkers.lab.bench.measure.run_benchmark`, chapter 8;
+``"alternatives"``: :func:`mpworkers.lab.bench.alternatives.run_alternatives`,
 chapter 13), and whose ``"machine"`` is a :class:`mpworkers.lab.machine.Machine`.
 :func:`write_results` writes every such file and :func:`load_results` reads
 and checks every one; :func:`read_report` and :func:`read_alternatives` are
@@ -20,7 +21,9 @@ from mpworkers.lab.bench.jsonform import from_json, to_json
 from mpworkers.lab.bench.results import FORMAT, Report
 from mpworkers.lab.machine import Machine
 
-__all__ = ["KINDS", "load_results", "read_alternatives", "read_report", "write_results"]
+__all__ = [
+    "KINDS", "check_results", "load_results", "read_alternatives", "read_report", "write_results",
+]
 
 KINDS = ("pools", "alternatives")
 """The benchmarks whose results this format stores."""
@@ -33,7 +36,9 @@ _ALTERNATIVES = {
 
 
 def write_results(path: str | os.PathLike[str], results: Report | dict[str, Any]) -> None:
-    """Write a :class:`Report` or an alternatives run (a dict) to ``path`` as JSON.
+    """Write a :class:`~mpworkers.lab.bench.results.Report` or an alternatives run to ``path``.
+
+    An alternatives run is a dict; both become JSON.
 
     Raises:
         ValueError: if ``results`` is not in this format (:func:`check_results`).
@@ -69,7 +74,8 @@ def load_results(path: str | os.PathLike[str], kind: str | None = None) -> dict[
     Raises:
         TypeError: if ``path`` is not a str or path.
         OSError: if the file cannot be read.
-        ValueError: if it is not JSON, or not results in :data:`FORMAT`.
+        ValueError: if it is not JSON, or not results in
+            :data:`~mpworkers.lab.bench.results.FORMAT`.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
