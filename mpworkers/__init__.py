@@ -10,8 +10,7 @@ The package has two wings. The modules below are what the chapters'
 processes run, and what readers study; the course's measuring kit (timing
 claims, tables, the machine's description, the benchmark, tracing, running
 programs, showing source code) lives apart in :mod:`mpworkers.lab`, which no
-module here imports (except :mod:`mpworkers.pools` for sizing a pool and
-:mod:`mpworkers.alternatives` for its benchmark run).
+module here imports (except :mod:`mpworkers.pools` for sizing a pool).
 
 Submodules:
 

@@ -8,7 +8,8 @@ of *one* process (``concurrent.interpreters``,
 free-threaded build (``python3.14t``) has no GIL at all, and there plain
 threads run Python code in parallel.
 
-This module gives the three the same tasks and measures what each costs:
+This module gives the three the same tasks, and holds what each kind of
+worker runs to measure what it costs:
 
 * :func:`make_executor` - a pool of threads, interpreters or processes,
   behind one interface;
@@ -18,32 +19,27 @@ This module gives the three the same tasks and measures what each costs:
   unique set sizes, from :mod:`psutil`);
 * :func:`sharing_report` and :func:`subinterpreter_imports` - which objects
   cross between interpreters, and which modules import in a subinterpreter;
-* :func:`run` and the command line, which store all of it as JSON::
 
-      python -m mpworkers.alternatives --json alternatives.json
+The run that measures all of it, and stores it as JSON, is part of the
+course's measuring kit, :func:`mpworkers.lab.bench.alternatives.run_alternatives`::
+
+      python -m mpworkers.lab.bench alternatives --json alternatives.json
 
 Everything here imports in a subinterpreter: the module imports no C
 extension at module level (:mod:`psutil` and ``concurrent.interpreters``
 are imported by the functions that need them), since a subinterpreter can
 only import extension modules that support it. Where Python is older than
-3.14, the functions that need interpreters raise :class:`RuntimeError`, and
-:func:`run` records them as missing.
+3.14, the functions that need interpreters raise :class:`RuntimeError`.
 """
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
-import datetime
-import functools
 import importlib
-import json
 import multiprocessing
 import os
-import platform
 import statistics
 import sys
-import sysconfig
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -51,20 +47,14 @@ from typing import Any
 
 from mpworkers._validate import check_int, check_real, check_str
 from mpworkers.basics import noop
-from mpworkers.workloads import calibrate_spin, spin
 
 __all__ = [
     "SUBINTERPRETER_MODULES",
     "WAYS",
-    "free_threaded_build",
     "interpreters_available",
-    "main",
     "make_executor",
     "memory_per_worker",
-    "package_versions",
     "per_task_seconds",
-    "read_results",
-    "run",
     "sharing_report",
     "startup_seconds",
     "subinterpreter_imports",
@@ -79,13 +69,7 @@ SUBINTERPRETER_MODULES = (
     "mpworkers", "json", "hashlib", "zlib", "_decimal", "sqlite3", "readline", "_curses", "psutil",
     "numpy",
 )
-"""The modules :func:`run` tries to import in a fresh subinterpreter."""
-
-PACKAGES = ("numpy", "psutil")
-"""The installed packages whose versions :func:`run` records with its findings."""
-
-FORMAT = 2
-"""The version of the JSON layout that :func:`run` writes."""
+"""The modules :func:`subinterpreter_imports` tries to import, each in a fresh subinterpreter."""
 
 
 # --- what this Python offers ----------------------------------------------------
@@ -102,17 +86,6 @@ def interpreters_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def free_threaded_build() -> bool:
-    """Return ``True`` on a free-threaded build of CPython (``python3.13t``, ``python3.14t``).
-
-    It reads ``sysconfig.get_config_var("Py_GIL_DISABLED")``. On such a build
-    the GIL is normally off, but an extension module that does not declare
-    support for running without it turns it back on: ask
-    :func:`mpworkers.lab.machine.gil_enabled` what is true *now*.
-    """
-    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 
 def _interpreters() -> Any:
@@ -276,29 +249,6 @@ def memory_per_worker(
     return {"rss": rss, "uss": uss}
 
 
-def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
-    """Return the installed version of each distribution in ``names``, ``None`` where missing.
-
-    A finding about a package (NumPy refusing to load in a subinterpreter)
-    holds for the version that was tried: store it with the finding.
-
-    Raises:
-        TypeError: if ``names`` is not a sequence of str.
-    """
-    from importlib import metadata
-
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise TypeError(f"names must be a sequence of distribution names, got {names!r}")
-    found: dict[str, str | None] = {}
-    for name in names:
-        check_str("distribution name", name)
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
-
-
 # --- crossing between interpreters -------------------------------------------------------
 
 
@@ -411,224 +361,3 @@ def sharing_report() -> list[dict[str, Any]]:
     finally:
         interp.close()
     return rows
-
-
-# --- the whole measurement --------------------------------------------------------
-
-
-def _map_spin(pool: concurrent.futures.Executor, tasks: list[int]) -> list[int]:
-    return list(pool.map(spin, tasks))
-
-
-def _ways(start_methods: Sequence[str]) -> list[tuple[str, str, str | None]]:
-    """(key, way, start method) for every pool that this Python can make."""
-    ways: list[tuple[str, str, str | None]] = [("threads", "threads", None)]
-    if interpreters_available():
-        ways.append(("interpreters", "interpreters", None))
-    ways += [(f"processes ({m})", "processes", m) for m in start_methods]
-    return ways
-
-
-def run(
-    *,
-    workers: int | None = None,
-    repeat: int = 5,
-    task_seconds: float = 0.01,
-    quick: bool = False,
-    log: Callable[[str], object] | None = None,
-) -> dict[str, Any]:
-    """Measure threads, interpreters and processes on this machine; return the results.
-
-    With ``workers`` workers per pool (default: :func:`mpworkers.lab.machine.usable_cores`)
-    and ``repeat`` repetitions of each measurement it records: pool start-up
-    (and, where interpreters exist, creating and closing one interpreter),
-    the time per tiny task on a running pool, the speed-up of each kind of
-    pool on CPU-bound pure-Python tasks of about ``task_seconds`` each
-    (measured in alternation), the memory per worker, and what crosses
-    between interpreters. ``quick`` cuts the repetitions to 2 and skips the
-    start methods other than the platform's default, for tests.
-
-    Raises:
-        TypeError, ValueError: for arguments of the wrong type or out of range.
-    """
-    from mpworkers.lab import claims
-    from mpworkers.lab.bench import cpu_model
-    from mpworkers.lab.cpus import effective_cpus, visible_cpus
-    from mpworkers.lab.machine import default_start_method, gil_enabled, machine_summary
-
-    if workers is not None:
-        check_int("workers", workers, minimum=1)
-    check_int("repeat", repeat, minimum=1)
-    check_real("task_seconds", task_seconds, minimum=0.0)
-    if not task_seconds > 0:
-        raise ValueError("task_seconds must be > 0")
-    if not isinstance(quick, bool):
-        raise TypeError(f"quick must be a bool, got {type(quick).__name__}")
-    say: Callable[[str], object] = log or (lambda _: None)
-    cpus = effective_cpus()
-    workers = workers or cpus.count
-    repeat = 2 if quick else repeat
-    default_method = default_start_method()
-    methods = [default_method] if quick else [
-        m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
-    ]
-    ways = _ways(methods)
-    default_key = f"processes ({default_method})"
-    results: dict[str, Any] = {
-        "format": FORMAT,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": "mpworkers.alternatives.run()",
-        "machine": {
-            "summary": machine_summary(),
-            "python": platform.python_version(),
-            "implementation": platform.python_implementation(),
-            "system": f"{platform.system()} {platform.machine()}",
-            "cpu_model": cpu_model(),
-            "visible_cpus": visible_cpus(),
-            "usable_cpus": cpus.count,
-            "gil_enabled": gil_enabled(),
-            "free_threaded_build": free_threaded_build(),
-            "default_start_method": default_method,
-        },
-        "settings": {"workers": workers, "repeat": repeat, "task_seconds": task_seconds,
-                     "tiny_tasks": 200},
-        "interpreters_available": interpreters_available(),
-        "package_versions": package_versions(),
-    }
-
-    say("start-up")
-    results["startup"] = {
-        key: [startup_seconds(way, workers, start_method=m) for _ in range(repeat)]
-        for key, way, m in ways
-    }
-    if interpreters_available():
-        interpreters = _interpreters()
-        create, close = [], []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            interp = interpreters.create()
-            create.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            interp.close()
-            close.append(time.perf_counter() - start)
-        results["interpreter"] = {"create": create, "close": close}
-
-    say("tiny tasks")
-    per_task: dict[str, list[float]] = {}
-    for key, way, m in ways:
-        with make_executor(way, workers, start_method=m) as pool:
-            list(pool.map(worker_identity, [0.05] * workers))  # every worker started
-            per_task[key] = [per_task_seconds(pool, 200) for _ in range(repeat)]
-    results["per_task"] = per_task
-
-    say("pure-Python tasks")
-    n = calibrate_spin(task_seconds)
-    tasks = [n] * (4 * workers)
-    # the process pool first: a process forked while subinterpreters run in
-    # other threads crashes (Python 3.14 and 3.15 on Linux)
-    compared = [(k, w, m) for k, w, m in ways if k == default_key]
-    compared += [(k, w, m) for k, w, m in ways if not k.startswith("processes")]
-    pools = {key: make_executor(way, workers, start_method=m) for key, way, m in compared}
-    try:
-        for pool in pools.values():
-            list(pool.map(worker_identity, [0.05] * workers))
-        runs: dict[str, Callable[[], Any]] = {"sequential": lambda: [spin(x) for x in tasks]}
-        for key, pool in pools.items():
-            runs[key] = functools.partial(_map_spin, pool, tasks)
-        timings = claims.alternate(runs, rounds=max(3, repeat))
-    finally:
-        for pool in pools.values():
-            pool.shutdown()
-    answers = list(timings.results.values())
-    assert all(answer == answers[0] for answer in answers), "the pools disagree"
-    results["speed"] = {"tasks": len(tasks), "spin_n": n,
-                        "times": {k: list(v) for k, v in timings.times.items()}}
-
-    say("memory")
-    results["memory"] = {key: memory_per_worker(way, workers, start_method=m)
-                         for key, way, m in ways}
-
-    if interpreters_available():
-        say("sharing and imports")
-        results["sharing"] = sharing_report()
-        results["subinterpreter_imports"] = subinterpreter_imports()
-    else:
-        results["sharing"] = None
-        results["subinterpreter_imports"] = None
-    return results
-
-
-_REQUIRED = {
-    "format": int, "created": str, "command": str, "machine": dict, "settings": dict,
-    "interpreters_available": bool, "startup": dict, "per_task": dict, "speed": dict,
-    "memory": dict, "package_versions": dict,
-}
-
-
-def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read results that :func:`run` stored as JSON, checking their layout.
-
-    Raises:
-        TypeError: if ``path`` is not a str or path.
-        OSError: if the file cannot be read.
-        ValueError: if it is not JSON in the layout :func:`run` writes.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    with open(path, encoding="utf-8") as f:
-        try:
-            data = json.load(f)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{os.fspath(path)!r} is not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{os.fspath(path)!r} holds no results object")
-    for key, kind in _REQUIRED.items():
-        if not isinstance(data.get(key), kind):
-            raise ValueError(f"{os.fspath(path)!r}: {key!r} missing or not a {kind.__name__}")
-    if data["format"] != FORMAT:
-        raise ValueError(f"{os.fspath(path)!r}: format {data['format']}, expected {FORMAT}")
-    return data
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m mpworkers.alternatives",
-        description="Measure threads, subinterpreters and processes on the same work.",
-    )
-    parser.add_argument("--json", metavar="PATH", help="store the results in this file")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="workers per pool (default: the usable CPUs)")
-    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement")
-    parser.add_argument("--quick", action="store_true", help="a short run, for tests")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run :func:`run` from the command line; print a summary, store JSON with ``--json``."""
-    args = _parser().parse_args(argv)
-    results = run(workers=args.workers, repeat=args.repeat, quick=args.quick,
-                  log=lambda step: print(f"measuring: {step}", file=sys.stderr, flush=True))
-    results["command"] = "python -m mpworkers.alternatives " + " ".join(
-        sys.argv[1:] if argv is None else argv)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(results, f, indent=1)
-            f.write("\n")
-    print(results["machine"]["summary"])
-    for key, times in results["startup"].items():
-        print(f"{key:>24}: start-up {statistics.median(times) * 1e3:8.2f} ms, "
-              f"per tiny task {statistics.median(results['per_task'][key]) * 1e6:8.1f} us, "
-              f"USS per worker {results['memory'][key]['uss'] / 2**20:6.1f} MiB")
-    speed = results["speed"]["times"]
-    for key, times in speed.items():
-        print(f"{key:>24}: {len(times)} rounds, median {statistics.median(times):.3f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    # Run the module's own functions, not copies defined in __main__: a
-    # subinterpreter (and a spawned process) finds them by importing
-    # mpworkers.alternatives, and __main__ there is another module.
-    from mpworkers.alternatives import main as _main
-
-    raise SystemExit(_main())

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import os
 import pathlib
 import sys
-import sysconfig
 import threading
 
 import pytest
 
 from mpworkers import alternatives, spin
 from mpworkers.alternatives import (
-    free_threaded_build,
     interpreters_available,
     make_executor,
     memory_per_worker,
     per_task_seconds,
-    read_results,
     sharing_report,
     startup_seconds,
     subinterpreter_imports,
@@ -34,7 +30,6 @@ before_314 = pytest.mark.skipif(NEW, reason="checks the error that Pythons befor
 
 def test_what_this_python_offers() -> None:
     assert interpreters_available() is NEW
-    assert free_threaded_build() is bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 
 @pytest.mark.parametrize("way", ["threads", "processes"])
@@ -166,65 +161,9 @@ def test_interpreter_functions_say_what_they_need() -> None:
             func()
 
 
-def test_run_rejects_bad_arguments() -> None:
-    for kwargs, error in [({"workers": 0}, ValueError), ({"repeat": "2"}, TypeError),
-                          ({"task_seconds": 0}, ValueError), ({"quick": 1}, TypeError)]:
-        with pytest.raises(error):
-            alternatives.run(**kwargs)
-
-
-def test_main_stores_results_that_read_back(tmp_path: pathlib.Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "results.json"
-    assert alternatives.main(["--quick", "--workers", "1", "--json", str(path)]) == 0
-    data = read_results(path)
-    assert data["command"].endswith(f"--quick --workers 1 --json {path}")
-    assert data["settings"]["workers"] == 1
-    assert data["interpreters_available"] is NEW
-    ways = {"threads", f"processes ({data['machine']['default_start_method']})"}
-    if NEW:
-        ways.add("interpreters")
-        assert data["subinterpreter_imports"]["mpworkers"] == "ok"
-    else:
-        assert data["sharing"] is None
-    assert set(data["startup"]) == set(data["per_task"]) == set(data["memory"]) == ways
-    assert set(data["speed"]["times"]) == ways | {"sequential"}
-    assert set(data["package_versions"]) == set(alternatives.PACKAGES)
-    assert "start-up" in capsys.readouterr().out
-
-
-def test_read_results_rejects_other_files(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(TypeError):
-        read_results(3)  # type: ignore[arg-type]
-    cases = {"not json": "{", "a list": "[]", "no keys": "{}"}
-    for name, text in cases.items():
-        path = tmp_path / f"{name}.json"
-        path.write_text(text, encoding="utf-8")
-        with pytest.raises(ValueError):
-            read_results(path)
-    good = {key: kind() for key, kind in alternatives._REQUIRED.items()}
-    good["format"] = 99
-    path = tmp_path / "future.json"
-    path.write_text(json.dumps(good), encoding="utf-8")
-    with pytest.raises(ValueError, match="format"):
-        read_results(path)
-
-
 def test_the_module_imports_no_c_extension_at_import_time() -> None:
     """A subinterpreter can import it even where psutil cannot be imported there."""
     source = pathlib.Path(alternatives.__file__).read_text(encoding="utf-8")
     top = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert not [line for line in top if "psutil" in line or "numpy" in line]
     assert isinstance(concurrent.futures.Executor, type)
-
-
-def test_package_versions() -> None:
-    import importlib.metadata
-
-    found = alternatives.package_versions(["psutil", "no-such-distribution-here"])
-    assert found == {"psutil": importlib.metadata.version("psutil"),
-                     "no-such-distribution-here": None}
-    assert set(alternatives.package_versions()) == set(alternatives.PACKAGES)
-    for bad, error in [("numpy", TypeError), (3, TypeError), ([3], TypeError)]:
-        with pytest.raises(error):
-            alternatives.package_versions(bad)  # type: ignore[arg-type]

@@ -23,24 +23,21 @@ import pytest
 
 from mpworkers.lab import bench
 from mpworkers.lab.bench import (
+    FORMAT,
     IMPLEMENTATIONS,
-    MAX_TASKS,
-    SCHEMA,
     START_METHODS,
     Chunking,
     Report,
-    auto_chunksize,
-    cpu_topology,
     format_report,
-    make_workloads,
-    measure_process_startup,
     read_report,
     run_benchmark,
-    spread,
-    start_methods,
 )
+from mpworkers.lab.bench.measure import measure_process_startup
+from mpworkers.lab.bench.results import spread
+from mpworkers.lab.bench.runners import WARM_CALLS, _Joblib, _Mpire, auto_chunksize, start_methods
+from mpworkers.lab.bench.workloads import MAX_TASKS, QUICK_REPEAT, make_workloads
+from mpworkers.lab.machine import usable_cores
 from mpworkers.lab.report import format_seconds
-from mpworkers.lab.scripts import run_script
 
 # The benchmark keeps several pools open at once; with the fork start method
 # (the default on Linux up to 3.13) a pool that forks while another pool's
@@ -142,69 +139,6 @@ def test_start_methods_are_multiprocessings_own() -> None:
     assert methods == [m for m in multiprocessing.get_all_start_methods() if m in START_METHODS]
 
 
-def test_machine_info_describes_the_machine() -> None:
-    info = bench.machine_info()
-    assert isinstance(info.cpu_model, str) and info.cpu_model
-    assert 1 <= info.usable_cores <= info.visible_cpus
-    assert info.start_method in START_METHODS
-    assert list(info.start_methods) == start_methods()
-    assert set(info.libraries) == {"loky", "joblib", "mpire"}
-    assert info.physical_cores is None or info.physical_cores >= 1
-
-
-def test_machine_info_leaves_the_start_method_unset() -> None:
-    code = ("import multiprocessing; from mpworkers.lab import bench; bench.machine_info(); "
-            "print(multiprocessing.get_start_method(allow_none=True))")
-    done = run_script(code)
-    assert (done.returncode, done.stdout) == (0, "None\n"), done.stderr
-
-
-def _fake_topology(root: Path, siblings: dict[int, str]) -> None:
-    for cpu, text in siblings.items():
-        folder = root / f"sys/devices/system/cpu/cpu{cpu}/topology"
-        folder.mkdir(parents=True)
-        (folder / "thread_siblings_list").write_text(text + "\n", encoding="utf-8")
-
-
-def test_cpu_topology_finds_smt_siblings(tmp_path: Path) -> None:
-    _fake_topology(tmp_path, {0: "0,2", 1: "1,3", 2: "0,2", 3: "1,3"})
-    both = cpu_topology([0, 2], root=tmp_path)
-    assert both.smt_siblings is True and both.thread_siblings == ("0,2",)
-    apart = cpu_topology([0, 1], root=tmp_path)
-    assert apart.smt_siblings is False and apart.thread_siblings == ("0,2", "1,3")
-
-
-def test_cpu_topology_reads_ranges(tmp_path: Path) -> None:
-    _fake_topology(tmp_path, {0: "0-1", 1: "0-1"})
-    assert cpu_topology([0, 1], root=tmp_path).smt_siblings is True
-    assert cpu_topology([1], root=tmp_path).smt_siblings is False
-
-
-@pytest.mark.parametrize("text", ["", "zero", "3-1", "-1", "0-"])
-def test_cpu_topology_unreadable_is_unknown(tmp_path: Path, text: str) -> None:
-    _fake_topology(tmp_path, {0: text})
-    topology = cpu_topology([0], root=tmp_path)
-    assert topology.smt_siblings is None and topology.thread_siblings == ()
-
-
-def test_cpu_topology_without_sys_is_unknown(tmp_path: Path) -> None:
-    assert cpu_topology([0, 1], root=tmp_path).smt_siblings is None
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("flags\t\t: fpu vme hypervisor lahf_lm\n", True), ("flags\t: fpu vme\n", False),
-     ("Hardware\t: BCM2835\n", None)],
-)
-def test_virtual_machine_reads_the_cpu_flags(
-    tmp_path: Path, text: str, expected: bool | None
-) -> None:
-    path = tmp_path / "cpuinfo"
-    path.write_text("processor\t: 0\n" + text, encoding="utf-8")
-    assert bench._virtual_machine(path) is expected
-    assert bench._virtual_machine(tmp_path / "missing") is None
-
-
 def test_make_workloads_sizes_task_counts_from_the_budget() -> None:
     workloads = make_workloads(
         [("spin", 1e-5), ("spin", 0.01), ("hash", 0.001), ("wait", 0.001)],
@@ -301,17 +235,17 @@ def test_runs_as_a_module() -> None:
 def test_quick_report_has_the_promised_shape(quick_run: tuple[dict[str, Any], str]) -> None:
     data, _ = quick_run
     report = Report.from_dict(data)
-    assert report.schema == SCHEMA
+    assert (report.format, report.kind) == (FORMAT, "pools")
     assert report.mode == "quick"
-    assert report.settings.workers == bench.usable_cores()
-    assert report.settings.repeat == bench.QUICK_REPEAT
+    assert report.settings.workers == usable_cores()
+    assert report.settings.repeat == QUICK_REPEAT
     assert [r.name for r in report.implementations] == list(IMPLEMENTATIONS)
     assert [p.start_method for p in report.process_startup] == start_methods()
     ran = [r.name for r in report.implementations if r.status == "ok"]
     assert [p.implementation for p in report.pool_startup] == ran[1:]
     for p in report.pool_startup:
         assert len(p.startup_s) == len(p.shutdown_s) == report.settings.pool_startup_repeat
-        assert len(p.warm_call_s) == report.settings.pool_startup_repeat * bench.WARM_CALLS
+        assert len(p.warm_call_s) == report.settings.pool_startup_repeat * WARM_CALLS
     assert len(report.workloads) == 3
     for workload in report.workloads:
         assert workload.tasks % report.settings.workers == 0
@@ -416,8 +350,9 @@ def test_report_round_trips_through_json(
     report = Report.from_dict(data)
     assert report.to_dict() == data
     path = tmp_path / "report.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
+    bench.write_results(path, report)
     assert read_report(path) == report
+    assert json.loads(path.read_text(encoding="utf-8")) == data
 
 
 # ----------------------------------------------------------------- skipping and checking
@@ -446,7 +381,9 @@ def small_report() -> dict[str, Any]:
     [
         lambda r: r.pop("results"),
         lambda r: r.update(extra=1),
-        lambda r: r.update(schema="other/1"),
+        lambda r: r.update(format="mpworkers.bench/2"),
+        lambda r: r.update(kind="alternatives"),
+        lambda r: r.update(withheld_cpus="none"),
         lambda r: r.update(mode="slow"),
         lambda r: r["machine"].pop("cpu_model"),
         lambda r: r["machine"].update(usable_cores="2"),
@@ -491,14 +428,14 @@ def test_read_report_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
 
 
 def test_mpire_messages_follow_its_defaults() -> None:
-    mpire = bench._Mpire(2, "spawn")
+    mpire = _Mpire(2, "spawn")
     library = Chunking.LIBRARY
     assert mpire.messages(library, 2000) == 128 and mpire.chunksize(library, 2000) is None
     assert mpire.messages(library, 1280) == 128 and mpire.chunksize(library, 1280) == 10
     assert mpire.messages(library, 26) == 26 and mpire.chunksize(library, 26) == 1
     assert mpire.messages(Chunking.EQUAL, 2000) == 8
-    assert bench._Joblib(2, "spawn").messages(library, 100) is None
-    assert bench._Joblib(2, "spawn").policy(library, 100) == "adaptive"
+    assert _Joblib(2, "spawn").messages(library, 100) is None
+    assert _Joblib(2, "spawn").policy(library, 100) == "adaptive"
 
 
 def test_stored_reports_are_readable() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 import sys
 import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +83,84 @@ def test_best_time_validates() -> None:
         machine.best_time(42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="repeat"):
         machine.best_time(print, repeat=0)
+
+
+def test_machine_info_describes_the_machine() -> None:
+    info = machine.machine_info()
+    assert isinstance(info.cpu_model, str) and info.cpu_model
+    assert 1 <= info.usable_cores <= info.visible_cpus
+    assert info.start_method in info.start_methods
+    assert list(info.start_methods) == [m for m in multiprocessing.get_all_start_methods()
+                                        if m in ("fork", "spawn", "forkserver")]
+    assert info.summary == machine.machine_summary()
+    assert info.free_threaded_build is machine.free_threaded_build()
+    assert set(info.libraries) == {"loky", "joblib", "mpire"}
+    assert info.physical_cores is None or info.physical_cores >= 1
+
+
+def test_machine_info_leaves_the_start_method_unset() -> None:
+    code = ("import multiprocessing; from mpworkers.lab import machine; machine.machine_info(); "
+            "print(multiprocessing.get_start_method(allow_none=True))")
+    done = run_script(code)
+    assert (done.returncode, done.stdout) == (0, "None\n"), done.stderr
+
+
+def _fake_topology(root: Path, siblings: dict[int, str]) -> None:
+    for cpu, text in siblings.items():
+        folder = root / f"sys/devices/system/cpu/cpu{cpu}/topology"
+        folder.mkdir(parents=True)
+        (folder / "thread_siblings_list").write_text(text + "\n", encoding="utf-8")
+
+
+def test_cpu_topology_finds_smt_siblings(tmp_path: Path) -> None:
+    _fake_topology(tmp_path, {0: "0,2", 1: "1,3", 2: "0,2", 3: "1,3"})
+    both = machine.cpu_topology([0, 2], root=tmp_path)
+    assert both.smt_siblings is True and both.thread_siblings == ("0,2",)
+    apart = machine.cpu_topology([0, 1], root=tmp_path)
+    assert apart.smt_siblings is False and apart.thread_siblings == ("0,2", "1,3")
+
+
+def test_cpu_topology_reads_ranges(tmp_path: Path) -> None:
+    _fake_topology(tmp_path, {0: "0-1", 1: "0-1"})
+    assert machine.cpu_topology([0, 1], root=tmp_path).smt_siblings is True
+    assert machine.cpu_topology([1], root=tmp_path).smt_siblings is False
+
+
+@pytest.mark.parametrize("text", ["", "zero", "3-1", "-1", "0-"])
+def test_cpu_topology_unreadable_is_unknown(tmp_path: Path, text: str) -> None:
+    _fake_topology(tmp_path, {0: text})
+    topology = machine.cpu_topology([0], root=tmp_path)
+    assert topology.smt_siblings is None and topology.thread_siblings == ()
+
+
+def test_cpu_topology_without_sys_is_unknown(tmp_path: Path) -> None:
+    assert machine.cpu_topology([0, 1], root=tmp_path).smt_siblings is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("flags\t\t: fpu vme hypervisor lahf_lm\n", True), ("flags\t: fpu vme\n", False),
+     ("Hardware\t: BCM2835\n", None)],
+)
+def test_virtual_machine_reads_the_cpu_flags(
+    tmp_path: Path, text: str, expected: bool | None
+) -> None:
+    path = tmp_path / "cpuinfo"
+    path.write_text("processor\t: 0\n" + text, encoding="utf-8")
+    assert machine._virtual_machine(path) is expected
+    assert machine._virtual_machine(tmp_path / "missing") is None
+
+
+def test_free_threaded_build_reads_the_build_configuration() -> None:
+    assert machine.free_threaded_build() is bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def test_library_versions() -> None:
+    import importlib.metadata
+
+    found = machine.library_versions(["psutil", "no-such-distribution-here"])
+    assert found == {"psutil": importlib.metadata.version("psutil"),
+                     "no-such-distribution-here": None}
+    for bad in ["numpy", 3, [3]]:
+        with pytest.raises(TypeError):
+            machine.library_versions(bad)  # type: ignore[arg-type]

@@ -19,8 +19,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mpworkers"
 # worker module: why it may import the kit
 MAY_IMPORT_THE_KIT = {
     "pools.py": "pool_size sizes a pool from the CPUs that lab.cpus reads (chapter 5)",
-    "alternatives.py": "its benchmark run (python -m mpworkers.alternatives) describes the "
-                       "machine and judges claims",
 }
 
 WORKER_MODULES = sorted(p.name for p in PACKAGE.glob("*.py"))

@@ -3,8 +3,7 @@
 Nothing here is what a reader's program needs; it is how the course shows,
 on the reader's own machine, that what a chapter says is true. No worker
 module of :mod:`mpworkers` imports it (but :mod:`mpworkers.pools`, whose
-``pool_size`` reads the CPUs, and :mod:`mpworkers.alternatives`, whose
-benchmark run describes the machine).
+``pool_size`` reads the CPUs).
 
 * :mod:`mpworkers.lab.claims` - timing claims measured in alternation, judged
   against the CPUs; :func:`~mpworkers.lab.claims.faster` is the front door.
@@ -12,7 +11,8 @@ benchmark run describes the machine).
   alternation, the CPU time others took meanwhile, the parallel capacity.
 * :mod:`mpworkers.lab.cpus` - the CPUs a process really has: affinity, container
   quota, override, and the physical cores under them.
-* :mod:`mpworkers.lab.machine` - usable CPUs, timing, a one-line machine summary.
+* :mod:`mpworkers.lab.machine` - usable CPUs, timing, the machine's one description
+  (:class:`~mpworkers.lab.machine.Machine`) and its one-line summary.
 * :mod:`mpworkers.lab.report` - durations and tables printed the same way everywhere.
 * :mod:`mpworkers.lab.scripts` - run a program as a script; capture a child's output.
 * :mod:`mpworkers.lab.show` - show a worker's source, a program file, a program's run.
@@ -20,8 +20,9 @@ benchmark run describes the machine).
   (chapter 7): recording them.
 * :mod:`mpworkers.lab.traces` - what a recorded trace holds and says, and its
   timeline drawn.
-* :mod:`mpworkers.lab.bench` - the benchmark of chapter 8:
-  ``python -m mpworkers.lab.bench``.
+* :mod:`mpworkers.lab.bench` - the benchmarks of chapter 8,
+  ``python -m mpworkers.lab.bench``, and chapter 13,
+  ``python -m mpworkers.lab.bench alternatives``, and their one result format.
 """
 
 from mpworkers.lab import claims
