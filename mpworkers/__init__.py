@@ -25,8 +25,7 @@ Submodules:
 * :mod:`mpworkers.ordering` - sending lines in turn, reading printed orders back (chapter 6).
 * :mod:`mpworkers.timeline` - a task that says which process ran it, and when: the
   do-it-yourself timeline (chapter 7).
-* :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle, listening addresses
-  (chapter 9).
+* :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle (chapter 9).
 * :mod:`mpworkers.failures` - workers that crash, hang, leak or log on purpose (chapter 12).
 * :mod:`mpworkers.alternatives` - threads, subinterpreters and processes on the same work
   (chapter 13).
