@@ -63,7 +63,6 @@ __all__ = [
     "memory_per_worker",
     "package_versions",
     "per_task_seconds",
-    "read_results",
     "run",
     "sharing_report",
     "startup_seconds",
@@ -556,38 +555,6 @@ def run(
         results["sharing"] = None
         results["subinterpreter_imports"] = None
     return results
-
-
-_REQUIRED = {
-    "format": int, "created": str, "command": str, "machine": dict, "settings": dict,
-    "interpreters_available": bool, "startup": dict, "per_task": dict, "speed": dict,
-    "memory": dict, "package_versions": dict,
-}
-
-
-def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read results that :func:`run` stored as JSON, checking their layout.
-
-    Raises:
-        TypeError: if ``path`` is not a str or path.
-        OSError: if the file cannot be read.
-        ValueError: if it is not JSON in the layout :func:`run` writes.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    with open(path, encoding="utf-8") as f:
-        try:
-            data = json.load(f)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{os.fspath(path)!r} is not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{os.fspath(path)!r} holds no results object")
-    for key, kind in _REQUIRED.items():
-        if not isinstance(data.get(key), kind):
-            raise ValueError(f"{os.fspath(path)!r}: {key!r} missing or not a {kind.__name__}")
-    if data["format"] != FORMAT:
-        raise ValueError(f"{os.fspath(path)!r}: format {data['format']}, expected {FORMAT}")
-    return data
 
 
 def _parser() -> argparse.ArgumentParser:
