@@ -34,7 +34,7 @@ Submodules:
 * :mod:`mpworkers.exchange` - sending and placing data between processes: transports, shared
   memory, the resource tracker (chapter 10).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
-  processes; one process per call (chapter 11).
+  processes; the target that sends a process's result back (chapter 11).
 """
 
 from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami
