@@ -9,7 +9,6 @@ import os
 import pickle
 import queue
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +20,6 @@ from typing import Any
 import pytest
 
 from mpworkers import failures
-from mpworkers.lab.scripts import run_script
 
 # A Pool started with fork forks its replacement workers from its own thread, and
 # Python 3.12+ warns about fork in a process with threads: the very caveat the
@@ -33,7 +31,6 @@ pytestmark = pytest.mark.filterwarnings(
 START_METHODS = [m for m in ("fork", "spawn", "forkserver")
                  if m in multiprocessing.get_all_start_methods()]
 POSIX = pytest.mark.skipif(os.name != "posix", reason="signals as on POSIX")
-LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="USS and fork on Linux")
 
 
 @pytest.fixture(params=START_METHODS)
@@ -123,22 +120,6 @@ def test_raise_system_exit() -> None:
         failures.raise_system_exit(300)
 
 
-def test_fail_in_initializer_announces_then_raises() -> None:
-    announce: queue.Queue[int] = queue.Queue()
-    with pytest.raises(RuntimeError, match="^no database$"):
-        failures.fail_in_initializer(announce, "no database")
-    assert announce.get_nowait() == os.getpid()
-    with pytest.raises(RuntimeError, match="cannot start"):
-        failures.fail_in_initializer()
-
-
-def test_fail_in_initializer_validates() -> None:
-    with pytest.raises(TypeError, match="put"):
-        failures.fail_in_initializer(object())  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="message must be a str"):
-        failures.fail_in_initializer(None, 42)  # type: ignore[arg-type]
-
-
 # --- what the pools make of it ------------------------------------------------------
 
 
@@ -170,27 +151,7 @@ def test_pool_loses_the_tasks_of_dead_workers_and_replaces_them(ctx: BaseContext
         assert not exited.ready() and not killed.ready()
 
 
-def test_pool_restarts_workers_whose_initializer_fails(
-    ctx: BaseContext, capfd: pytest.CaptureFixture[str]
-) -> None:
-    attempts = ctx.Queue()  # type: ignore[attr-defined]
-    with ctx.Pool(1, initializer=failures.fail_in_initializer,  # type: ignore[attr-defined]
-                  initargs=(attempts,)) as pool:
-        task = pool.apply_async(failures.square_or_exit, (3,))
-        assert len({attempts.get(timeout=60) for _ in range(3)}) == 3
-        assert not task.ready()
-    capfd.readouterr()  # the dead workers' tracebacks
-
-
-def test_executor_breaks_when_its_initializer_fails(capfd: pytest.CaptureFixture[str]) -> None:
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=failures.fail_in_initializer) as executor:
-        error = executor.submit(failures.square_or_exit, 3).exception(timeout=60)
-    assert isinstance(error, BrokenProcessPool)
-    assert "Exception in initializer" in capfd.readouterr().err
-
-
-# --- results and exceptions that do not survive the trip ------------------------------
+# --- a result that does not survive the trip ----------------------------------------
 
 
 def test_lazy_squares_is_a_generator_that_pickle_refuses() -> None:
@@ -219,53 +180,7 @@ def test_an_unpicklable_result_comes_back_as_an_error(ctx: BaseContext) -> None:
         assert executor.submit(failures.square_or_exit, 3).result(timeout=60) == 9
 
 
-def test_code_error_cannot_be_rebuilt_from_its_pickle() -> None:
-    # in a fresh interpreter: importing dask (another test file does) installs
-    # tblib's pickling support, which rebuilds any exception from its __dict__
-    code = (
-        "import pickle\n"
-        "from mpworkers import failures\n"
-        "data = pickle.dumps(failures.CodeError('quota exceeded', 429))\n"
-        "try:\n"
-        "    pickle.loads(data)\n"
-        "except TypeError as exc:\n"
-        "    print('TypeError', 'code' in str(exc))\n"
-    )
-    done = run_script(code)
-    assert (done.returncode, done.stdout) == (0, "TypeError True\n"), done.stderr
-
-
-def test_picklable_code_error_survives_pickle() -> None:
-    again = pickle.loads(pickle.dumps(failures.PicklableCodeError("quota exceeded", 429)))
-    assert isinstance(again, failures.PicklableCodeError)
-    assert (again.message, again.code) == ("quota exceeded", 429)
-    assert str(again) == "quota exceeded (code 429)"
-
-
-def test_fail_with_code() -> None:
-    with pytest.raises(failures.CodeError) as info:
-        failures.fail_with_code(429)
-    assert info.value.code == 429
-    with pytest.raises(failures.PicklableCodeError):
-        failures.fail_with_code(429, True)
-    with pytest.raises(TypeError, match="code must be an int"):
-        failures.fail_with_code("429")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="picklable must be a bool"):
-        failures.fail_with_code(429, 1)  # type: ignore[arg-type]
-
-
-def test_an_unpicklable_exception_breaks_the_executor() -> None:
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=spawn) as executor:
-        broken = executor.submit(failures.fail_with_code, 429).exception(timeout=60)
-    assert isinstance(broken, BrokenProcessPool)
-    assert "TypeError" in str(broken.__cause__)
-    with ProcessPoolExecutor(1, mp_context=spawn) as executor:
-        fixed = executor.submit(failures.fail_with_code, 429, True).exception(timeout=60)
-    assert isinstance(fixed, failures.PicklableCodeError) and fixed.code == 429
-
-
-# --- tasks to cancel, time out and interrupt ----------------------------------------------
+# --- a task to cancel or time out -------------------------------------------------------
 
 
 def test_announce_then_wait_in_this_process() -> None:
@@ -307,64 +222,6 @@ def test_announce_then_wait_tells_the_parent_which_worker_runs_it() -> None:
             release.set()
             assert blocker.result(timeout=60) == pid
             assert later.result(timeout=60) == 4
-
-
-def test_wait_for_interrupt_validates() -> None:
-    with pytest.raises(TypeError, match="put"):
-        failures.wait_for_interrupt(object())  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="timeout must be > 0"):
-        failures.wait_for_interrupt(queue.Queue(), 0)
-
-
-@POSIX
-def test_wait_for_interrupt_cleans_up_on_sigint(ctx: BaseContext) -> None:
-    report = ctx.Queue()  # type: ignore[attr-defined]
-    child = ctx.Process(target=failures.wait_for_interrupt, args=(report,))  # type: ignore[attr-defined]
-    child.start()
-    assert report.get(timeout=60) == "ready"
-    os.kill(child.pid, signal.SIGINT)
-    # long before the child's own timeout of 30 s: the interrupt was not held
-    # back until the end of one long sleep
-    assert report.get(timeout=15) == "cleaned up"
-    child.join(timeout=60)
-    assert child.exitcode == 0
-
-
-def test_wait_for_interrupt_times_out() -> None:
-    spawn = multiprocessing.get_context("spawn")
-    report = spawn.Queue()
-    child = spawn.Process(target=failures.wait_for_interrupt, args=(report, 0.01))
-    child.start()
-    assert [report.get(timeout=60) for _ in range(2)] == ["ready", "timed out"]
-    child.join(timeout=60)
-    assert child.exitcode == 0
-
-
-def test_init_interruptible_validates() -> None:
-    with pytest.raises(TypeError, match="put"):
-        failures.init_interruptible(object())  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="ignore_sigint must be a bool"):
-        failures.init_interruptible(queue.Queue(), 1)  # type: ignore[arg-type]
-
-
-def test_announce_then_sleep() -> None:
-    assert failures.announce_then_sleep(0) == 0
-    with pytest.raises(TypeError, match="seconds must be a real number"):
-        failures.announce_then_sleep("1")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="seconds must be >= 0"):
-        failures.announce_then_sleep(-1)
-
-
-@POSIX
-def test_workers_set_up_to_ignore_sigint_survive_it(ctx: BaseContext) -> None:
-    started = ctx.Queue()  # type: ignore[attr-defined]
-    with ctx.Pool(1, initializer=failures.init_interruptible,  # type: ignore[attr-defined]
-                  initargs=(started, True)) as pool:
-        assert pool.apply_async(failures.announce_then_sleep, (0,)).get(timeout=60) == 0
-        worker = started.get(timeout=60)
-        os.kill(worker, signal.SIGINT)
-        assert pool.apply_async(failures.announce_then_sleep, (0,)).get(timeout=60) == 0
-        assert started.get(timeout=60) == worker  # the same process: it ignored SIGINT
 
 
 # --- logging from workers ----------------------------------------------------------------
@@ -434,72 +291,14 @@ def test_every_record_of_every_worker_reaches_one_listener(ctx: BaseContext) -> 
     assert all(r.processName != "MainProcess" for r in keep.records)
 
 
-# --- memory ---------------------------------------------------------------------------------
-
-
-def test_hold_and_release_objects() -> None:
-    try:
-        assert failures.hold_objects(5) == 5
-        assert failures.held_count() == 5
-    finally:
-        assert failures.release_objects() == 5
-    assert failures.held_count() == 0
-
-
-def test_hold_objects_validates() -> None:
-    with pytest.raises(TypeError, match="n must be an int"):
-        failures.hold_objects("5")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="n must be >= 0"):
-        failures.hold_objects(-5)
-
-
-def test_unique_memory_is_positive() -> None:
-    assert failures.unique_memory() > 0
-
-
-def test_unshared_by_validates() -> None:
-    with pytest.raises(TypeError, match="action must be a str"):
-        failures.unshared_by(1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="action must be one of"):
-        failures.unshared_by("write")
-
-
-def test_unshared_by_keeps_the_collector_as_it_was() -> None:
-    assert failures.unshared_by("nothing") >= 0
-    assert failures.unshared_by("collect") >= 0
-    assert failures.unshared_by("read") >= 0
-
-
-@LINUX
-def test_reading_inherited_objects_copies_their_pages() -> None:
-    fork = multiprocessing.get_context("fork")
-    failures.hold_objects(100_000)
-    try:
-        with fork.Pool(1) as pool:
-            assert pool.apply_async(failures.held_count).get(timeout=60) == 100_000
-            read = pool.apply_async(failures.unshared_by, ("read",)).get(timeout=60)
-        with fork.Pool(1) as pool:
-            nothing = pool.apply_async(failures.unshared_by, ("nothing",)).get(timeout=60)
-    finally:
-        failures.release_objects()
-    assert read > 4_000_000  # 100 000 lists take about 10 MB
-    assert nothing < read / 4
-
-
-def test_spawn_workers_do_not_inherit_held_objects() -> None:
-    failures.hold_objects(10)
-    try:
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
-            assert pool.apply_async(failures.held_count).get(timeout=60) == 0
-    finally:
-        failures.release_objects()
+# --- a worker that leaks --------------------------------------------------------------------
 
 
 def test_leak_keeps_what_it_is_given() -> None:
-    before = failures.leaked_bytes()
+    before = failures.leak(0)[1]
     pid, kept = failures.leak(1)
     assert pid == os.getpid()
-    assert kept == before + 1024 == failures.leaked_bytes()
+    assert kept == before + 1024 == failures.leak(0)[1]
     assert failures.leak(0)[1] == kept
 
 
@@ -512,7 +311,7 @@ def test_leak_validates() -> None:
 
 def test_maxtasksperchild_bounds_what_a_leaking_worker_keeps(ctx: BaseContext) -> None:
     # a forked worker starts with what this process has kept (other tests leak a little)
-    inherited = failures.leaked_bytes() if ctx.get_start_method() == "fork" else 0
+    inherited = failures.leak(0)[1] if ctx.get_start_method() == "fork" else 0
     with ctx.Pool(1, maxtasksperchild=2) as pool:  # type: ignore[attr-defined]
         outcomes = pool.map_async(failures.leak, [4] * 6, chunksize=1).get(timeout=60)
     assert len({pid for pid, _ in outcomes}) == 3
