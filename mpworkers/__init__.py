@@ -29,8 +29,8 @@ Submodules:
 * :mod:`mpworkers.failures` - workers that crash, hang, leak or log on purpose (chapter 12).
 * :mod:`mpworkers.alternatives` - threads, subinterpreters and processes on the same work
   (chapter 13).
-* :mod:`mpworkers.guidelines` - standard input in a child, zombie processes, a fork-safe
-  buffered stream: the programming guidelines checked (chapter 14).
+* :mod:`mpworkers.guidelines` - standard input in a child: a programming guideline checked
+  (chapter 14).
 * :mod:`mpworkers.exchange` - sending and placing data between processes: transports, shared
   memory, the resource tracker (chapter 10).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
