@@ -22,7 +22,7 @@ Submodules:
 * :mod:`mpworkers.pools` - one task per process, pool initializers, a pickling tracer (chapter 4);
   pool sizing in containers and under schedulers (chapter 5).
 * :mod:`mpworkers.faults` - workers that fail or wait on purpose (chapter 5).
-* :mod:`mpworkers.ordering` - sending lines in turn, reading printed orders back (chapter 6).
+* :mod:`mpworkers.ordering` - building a line, sending it, sending lines in turn (chapter 6).
 * :mod:`mpworkers.timeline` - a task that says which process ran it, and when: the
   do-it-yourself timeline (chapter 7).
 * :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle (chapter 9).
