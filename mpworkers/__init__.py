@@ -31,8 +31,10 @@ Submodules:
   (chapter 13).
 * :mod:`mpworkers.guidelines` - standard input in a child: a programming guideline checked
   (chapter 14).
-* :mod:`mpworkers.exchange` - sending and placing data between processes: transports, shared
-  memory, the resource tracker (chapter 10).
+* :mod:`mpworkers.exchange` - the children that receive, answer and place data: sent, in
+  shared memory, installed once per worker (chapter 10).
+* :mod:`mpworkers.transports` - a child behind each transport, round trips timed against
+  payload size (chapter 10).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
   processes; the target that sends a process's result back (chapter 11).
 """
