@@ -21,12 +21,12 @@ Submodules:
 * :mod:`mpworkers.sharing` - what threads share and processes copy (chapter 2).
 * :mod:`mpworkers.pools` - one task per process, pool initializers, a pickling tracer (chapter 4);
   pool sizing in containers and under schedulers (chapter 5).
-* :mod:`mpworkers.faults` - workers that fail or wait on purpose (chapter 5).
+* :mod:`mpworkers.task_errors` - pool tasks that raise, or end when the parent says (chapter 5).
 * :mod:`mpworkers.ordering` - building a line, sending it, sending lines in turn (chapter 6).
 * :mod:`mpworkers.timeline` - a task that says which process ran it, and when: the
   do-it-yourself timeline (chapter 7).
 * :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle (chapter 9).
-* :mod:`mpworkers.failures` - workers that crash, hang, leak or log on purpose (chapter 12).
+* :mod:`mpworkers.worker_failures` - workers that die, hang, leak or log on purpose (chapter 12).
 * :mod:`mpworkers.alternatives` - threads, subinterpreters and processes on the same work
   (chapter 13).
 * :mod:`mpworkers.guidelines` - standard input in a child: a programming guideline checked

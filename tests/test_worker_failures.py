@@ -1,4 +1,4 @@
-"""Unit tests for mpworkers.failures, in this process and across process boundaries."""
+"""Unit tests for mpworkers.worker_failures, in this process and across process boundaries."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mpworkers import failures
+from mpworkers import worker_failures
 
 # A Pool started with fork forks its replacement workers from its own thread, and
 # Python 3.12+ warns about fork in a process with threads: the very caveat the
@@ -54,70 +54,71 @@ def run_process(ctx: BaseContext, target: Any, *args: Any) -> int | None:
 @pytest.mark.parametrize("bad", ["1", 1.0, True, None])
 def test_exit_now_rejects_non_ints(bad: object) -> None:
     with pytest.raises(TypeError, match="code must be an int"):
-        failures.exit_now(bad)  # type: ignore[arg-type]
+        worker_failures.exit_now(bad)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("bad", [-1, 256])
 def test_exit_now_rejects_codes_out_of_range(bad: int) -> None:
     with pytest.raises(ValueError, match="code must be"):
-        failures.exit_now(bad)
+        worker_failures.exit_now(bad)
 
 
 def test_exit_now_ends_a_process_with_its_code(ctx: BaseContext) -> None:
-    assert run_process(ctx, failures.exit_now, 3) == 3
+    assert run_process(ctx, worker_failures.exit_now, 3) == 3
 
 
 @POSIX
 def test_default_kill_signal_is_sigkill_on_posix() -> None:
-    assert failures.default_kill_signal() == signal.SIGKILL
+    assert worker_failures.default_kill_signal() == signal.SIGKILL
 
 
 @pytest.mark.parametrize("bad", ["9", 9.0, True])
 def test_die_by_signal_rejects_non_ints(bad: object) -> None:
     with pytest.raises(TypeError, match="signum must be an int"):
-        failures.die_by_signal(bad)  # type: ignore[arg-type]
+        worker_failures.die_by_signal(bad)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("bad", [0, -9, 100_000])
 def test_die_by_signal_rejects_non_signals(bad: int) -> None:
     with pytest.raises(ValueError, match="signum must be"):
-        failures.die_by_signal(bad)
+        worker_failures.die_by_signal(bad)
 
 
 @POSIX
 def test_die_by_signal_kills_with_sigkill_by_default(ctx: BaseContext) -> None:
-    assert run_process(ctx, failures.die_by_signal) == -signal.SIGKILL
+    assert run_process(ctx, worker_failures.die_by_signal) == -signal.SIGKILL
 
 
 @POSIX
 def test_die_by_signal_sends_the_signal_given() -> None:
-    assert run_process(multiprocessing.get_context("spawn"), failures.die_by_signal,
+    assert run_process(multiprocessing.get_context("spawn"), worker_failures.die_by_signal,
                        signal.SIGTERM) == -signal.SIGTERM
 
 
 def test_square_or_exit_squares_other_inputs() -> None:
-    assert failures.square_or_exit(4) == 16
-    assert failures.square_or_exit(13, fatal=5) == 169
+    assert worker_failures.square_or_exit(4) == 16
+    assert worker_failures.square_or_exit(13, fatal=5) == 169
 
 
 @pytest.mark.parametrize("args", [("4",), (4.0,), (True,), (4, "13")])
 def test_square_or_exit_rejects_non_ints(args: tuple[Any, ...]) -> None:
     with pytest.raises(TypeError, match="must be an int"):
-        failures.square_or_exit(*args)
+        worker_failures.square_or_exit(*args)
 
 
 def test_square_or_exit_kills_its_process_for_the_fatal_input() -> None:
-    assert run_process(multiprocessing.get_context("spawn"), failures.square_or_exit, 13) == 1
+    spawn = multiprocessing.get_context("spawn")
+    assert run_process(spawn, worker_failures.square_or_exit, 13) == 1
 
 
 def test_raise_system_exit() -> None:
     with pytest.raises(SystemExit) as info:
-        failures.raise_system_exit(3)
+        worker_failures.raise_system_exit(3)
     assert info.value.code == 3
     with pytest.raises(TypeError, match="code must be an int"):
-        failures.raise_system_exit("3")  # type: ignore[arg-type]
+        worker_failures.raise_system_exit("3")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="code must be"):
-        failures.raise_system_exit(300)
+        worker_failures.raise_system_exit(300)
 
 
 # --- what the pools make of it ------------------------------------------------------
@@ -125,29 +126,29 @@ def test_raise_system_exit() -> None:
 
 def test_executor_breaks_when_a_worker_dies(ctx: BaseContext) -> None:
     with ProcessPoolExecutor(1, mp_context=ctx) as executor:
-        killed = executor.submit(failures.exit_now, 3)
+        killed = executor.submit(worker_failures.exit_now, 3)
         try:
-            waiting = executor.submit(failures.square_or_exit, 2)
+            waiting = executor.submit(worker_failures.square_or_exit, 2)
         except BrokenProcessPool:
             pass  # the executor broke before this submit: also right
         else:
             assert isinstance(waiting.exception(timeout=60), BrokenProcessPool)
         assert isinstance(killed.exception(timeout=60), BrokenProcessPool)
         with pytest.raises(BrokenProcessPool):
-            executor.submit(failures.square_or_exit, 2)
+            executor.submit(worker_failures.square_or_exit, 2)
 
 
 def test_executor_sends_system_exit_back() -> None:
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as executor:
-        error = executor.submit(failures.raise_system_exit, 4).exception(timeout=60)
+        error = executor.submit(worker_failures.raise_system_exit, 4).exception(timeout=60)
     assert isinstance(error, SystemExit) and error.code == 4
 
 
 def test_pool_loses_the_tasks_of_dead_workers_and_replaces_them(ctx: BaseContext) -> None:
     with ctx.Pool(1) as pool:  # type: ignore[attr-defined]
-        exited = pool.apply_async(failures.raise_system_exit, (3,))
-        killed = pool.apply_async(failures.exit_now, (1,))
-        assert pool.apply_async(failures.square_or_exit, (3,)).get(timeout=60) == 9
+        exited = pool.apply_async(worker_failures.raise_system_exit, (3,))
+        killed = pool.apply_async(worker_failures.exit_now, (1,))
+        assert pool.apply_async(worker_failures.square_or_exit, (3,)).get(timeout=60) == 9
         assert not exited.ready() and not killed.ready()
 
 
@@ -155,29 +156,29 @@ def test_pool_loses_the_tasks_of_dead_workers_and_replaces_them(ctx: BaseContext
 
 
 def test_lazy_squares_is_a_generator_that_pickle_refuses() -> None:
-    squares = failures.lazy_squares(4)
+    squares = worker_failures.lazy_squares(4)
     with pytest.raises(TypeError, match="cannot pickle 'generator' object"):
         pickle.dumps(squares)
     assert list(squares) == [0, 1, 4, 9]
-    assert list(failures.lazy_squares(0)) == []
+    assert list(worker_failures.lazy_squares(0)) == []
 
 
 def test_lazy_squares_validates() -> None:
     with pytest.raises(TypeError, match="n must be an int"):
-        failures.lazy_squares(2.0)  # type: ignore[arg-type]
+        worker_failures.lazy_squares(2.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="n must be >= 0"):
-        failures.lazy_squares(-1)
+        worker_failures.lazy_squares(-1)
 
 
 def test_an_unpicklable_result_comes_back_as_an_error(ctx: BaseContext) -> None:
     with ctx.Pool(1) as pool:  # type: ignore[attr-defined]
         with pytest.raises(MaybeEncodingError, match="cannot pickle 'generator' object"):
-            pool.apply_async(failures.lazy_squares, (3,)).get(timeout=60)
-        assert pool.apply_async(failures.square_or_exit, (3,)).get(timeout=60) == 9
+            pool.apply_async(worker_failures.lazy_squares, (3,)).get(timeout=60)
+        assert pool.apply_async(worker_failures.square_or_exit, (3,)).get(timeout=60) == 9
     with ProcessPoolExecutor(1, mp_context=ctx) as executor:
-        error = executor.submit(failures.lazy_squares, 3).exception(timeout=60)
+        error = executor.submit(worker_failures.lazy_squares, 3).exception(timeout=60)
         assert isinstance(error, TypeError)
-        assert executor.submit(failures.square_or_exit, 3).result(timeout=60) == 9
+        assert executor.submit(worker_failures.square_or_exit, 3).result(timeout=60) == 9
 
 
 # --- a task to cancel or time out -------------------------------------------------------
@@ -187,10 +188,10 @@ def test_announce_then_wait_in_this_process() -> None:
     announce: queue.Queue[int] = queue.Queue()
     release = threading.Event()
     release.set()
-    assert failures.announce_then_wait(announce, release) == os.getpid()
+    assert worker_failures.announce_then_wait(announce, release) == os.getpid()
     assert announce.get_nowait() == os.getpid()
     with pytest.raises(TimeoutError, match="not released within"):
-        failures.announce_then_wait(announce, threading.Event(), timeout=0.01)
+        worker_failures.announce_then_wait(announce, threading.Event(), timeout=0.01)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +207,7 @@ def test_announce_then_wait_in_this_process() -> None:
 def test_announce_then_wait_validates(args: tuple[Any, ...], error: type[Exception],
                                       match: str) -> None:
     with pytest.raises(error, match=match):
-        failures.announce_then_wait(*args)
+        worker_failures.announce_then_wait(*args)
 
 
 def test_announce_then_wait_tells_the_parent_which_worker_runs_it() -> None:
@@ -214,8 +215,8 @@ def test_announce_then_wait_tells_the_parent_which_worker_runs_it() -> None:
     with spawn.Manager() as manager:
         running, release = manager.Queue(), manager.Event()
         with ProcessPoolExecutor(1, mp_context=spawn) as executor:
-            blocker = executor.submit(failures.announce_then_wait, running, release)
-            later = executor.submit(failures.square_or_exit, 2)
+            blocker = executor.submit(worker_failures.announce_then_wait, running, release)
+            later = executor.submit(worker_failures.square_or_exit, 2)
             pid = running.get(timeout=60)
             assert pid != os.getpid()
             assert blocker.cancel() is False
@@ -248,10 +249,10 @@ def clean_root() -> Iterator[logging.Logger]:
 def test_log_to_queue_in_this_process(clean_root: logging.Logger) -> None:
     records: queue.Queue[logging.LogRecord] = queue.Queue()
     clean_root.addHandler(_Keep())
-    failures.log_to_queue(records)
+    worker_failures.log_to_queue(records)
     assert len(clean_root.handlers) == 1
-    assert failures.logged_task(3) == 9
-    messages = [records.get_nowait().getMessage() for _ in range(failures.RECORDS_PER_TASK)]
+    assert worker_failures.logged_task(3) == 9
+    messages = [records.get_nowait().getMessage() for _ in range(worker_failures.RECORDS_PER_TASK)]
     assert messages == ["task 3 started", "task 3 done: 9"]
     assert records.empty()
 
@@ -259,17 +260,17 @@ def test_log_to_queue_in_this_process(clean_root: logging.Logger) -> None:
 def test_log_to_queue_validates(clean_root: logging.Logger) -> None:
     before = clean_root.handlers[:]
     with pytest.raises(TypeError, match="put_nowait"):
-        failures.log_to_queue(object())  # type: ignore[arg-type]
+        worker_failures.log_to_queue(object())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="level must be an int"):
-        failures.log_to_queue(queue.Queue(), "INFO")  # type: ignore[arg-type]
+        worker_failures.log_to_queue(queue.Queue(), "INFO")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="level must be >= 0"):
-        failures.log_to_queue(queue.Queue(), -1)
+        worker_failures.log_to_queue(queue.Queue(), -1)
     assert clean_root.handlers == before
 
 
 def test_logged_task_validates() -> None:
     with pytest.raises(TypeError, match="x must be an int"):
-        failures.logged_task(1.5)  # type: ignore[arg-type]
+        worker_failures.logged_task(1.5)  # type: ignore[arg-type]
 
 
 def test_every_record_of_every_worker_reaches_one_listener(ctx: BaseContext) -> None:
@@ -278,16 +279,16 @@ def test_every_record_of_every_worker_reaches_one_listener(ctx: BaseContext) -> 
     listener = logging.handlers.QueueListener(records, keep)
     listener.start()
     try:
-        with ctx.Pool(2, initializer=failures.log_to_queue,  # type: ignore[attr-defined]
+        with ctx.Pool(2, initializer=worker_failures.log_to_queue,  # type: ignore[attr-defined]
                       initargs=(records,)) as pool:
-            assert pool.map_async(failures.logged_task, range(10), chunksize=1).get(
+            assert pool.map_async(worker_failures.logged_task, range(10), chunksize=1).get(
                 timeout=60) == [x * x for x in range(10)]
             pool.close()
             pool.join()
     finally:
         listener.stop()
-    assert len(keep.records) == 10 * failures.RECORDS_PER_TASK
-    assert {r.name for r in keep.records} == {failures.LOGGER_NAME}
+    assert len(keep.records) == 10 * worker_failures.RECORDS_PER_TASK
+    assert {r.name for r in keep.records} == {worker_failures.LOGGER_NAME}
     assert all(r.processName != "MainProcess" for r in keep.records)
 
 
@@ -295,24 +296,24 @@ def test_every_record_of_every_worker_reaches_one_listener(ctx: BaseContext) -> 
 
 
 def test_leak_keeps_what_it_is_given() -> None:
-    before = failures.leak(0)[1]
-    pid, kept = failures.leak(1)
+    before = worker_failures.leak(0)[1]
+    pid, kept = worker_failures.leak(1)
     assert pid == os.getpid()
-    assert kept == before + 1024 == failures.leak(0)[1]
-    assert failures.leak(0)[1] == kept
+    assert kept == before + 1024 == worker_failures.leak(0)[1]
+    assert worker_failures.leak(0)[1] == kept
 
 
 def test_leak_validates() -> None:
     with pytest.raises(TypeError, match="kib must be an int"):
-        failures.leak(1.5)  # type: ignore[arg-type]
+        worker_failures.leak(1.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="kib must be >= 0"):
-        failures.leak(-1)
+        worker_failures.leak(-1)
 
 
 def test_maxtasksperchild_bounds_what_a_leaking_worker_keeps(ctx: BaseContext) -> None:
     # a forked worker starts with what this process has kept (other tests leak a little)
-    inherited = failures.leak(0)[1] if ctx.get_start_method() == "fork" else 0
+    inherited = worker_failures.leak(0)[1] if ctx.get_start_method() == "fork" else 0
     with ctx.Pool(1, maxtasksperchild=2) as pool:  # type: ignore[attr-defined]
-        outcomes = pool.map_async(failures.leak, [4] * 6, chunksize=1).get(timeout=60)
+        outcomes = pool.map_async(worker_failures.leak, [4] * 6, chunksize=1).get(timeout=60)
     assert len({pid for pid, _ in outcomes}) == 3
     assert max(kept for _, kept in outcomes) == inherited + 8 * 1024

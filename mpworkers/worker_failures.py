@@ -1,8 +1,10 @@
-"""Workers that crash, hang, leak, log or misbehave on purpose: for "When things go wrong".
+"""Workers that die, hang, leak or log on purpose: for the chapter "When things go wrong".
 
-Each function here makes one kind of failure happen in a child process, on
-demand and the same way under every start method, so that a chapter can show
-what :class:`multiprocessing.pool.Pool` and
+Where :mod:`mpworkers.task_errors` holds tasks whose error comes back to the
+parent while the worker lives on, each function here makes one kind of
+failure of the worker process itself happen, on demand and the same way
+under every start method, so that the chapter can show what
+:class:`multiprocessing.pool.Pool` and
 :class:`concurrent.futures.ProcessPoolExecutor` do about it:
 
 * a worker that dies: :func:`exit_now` (``os._exit``), :func:`die_by_signal`
@@ -136,7 +138,7 @@ def announce_then_wait(announce: Putter, release: WaitableEvent, timeout: float 
 
 # --- logging from workers ---------------------------------------------------------
 
-LOGGER_NAME = "mpworkers.failures"
+LOGGER_NAME = "mpworkers.worker_failures"
 """The logger :func:`logged_task` writes to."""
 
 RECORDS_PER_TASK = 2
