@@ -20,21 +20,22 @@ Submodules:
 * :mod:`mpworkers.sharing` - what threads share and processes copy (chapter 2).
 * :mod:`mpworkers.pools` - one task per process, pool initializers, a pickling tracer (chapter 4);
   pool sizing in containers and under schedulers (chapter 5).
-* :mod:`mpworkers.faults` - workers that fail or wait on purpose (chapter 5).
-* :mod:`mpworkers.ordering` - sending lines in turn, reading printed orders back (chapter 6).
+* :mod:`mpworkers.task_errors` - pool tasks that raise, or end when the parent says (chapter 5).
+* :mod:`mpworkers.ordering` - building a line, sending it, sending lines in turn (chapter 6).
 * :mod:`mpworkers.timeline` - a task that says which process ran it, and when: the
   do-it-yourself timeline (chapter 7).
-* :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle, listening addresses
-  (chapter 9).
-* :mod:`mpworkers.failures` - workers that crash, hang, leak or log on purpose (chapter 12).
+* :mod:`mpworkers.distributed` - data-local tasks, a closure for cloudpickle (chapter 9).
+* :mod:`mpworkers.worker_failures` - workers that die, hang, leak or log on purpose (chapter 12).
 * :mod:`mpworkers.alternatives` - threads, subinterpreters and processes on the same work
   (chapter 13).
-* :mod:`mpworkers.guidelines` - standard input in a child, zombie processes, a fork-safe
-  buffered stream: the programming guidelines checked (chapter 14).
-* :mod:`mpworkers.exchange` - sending and placing data between processes: transports, shared
-  memory, the resource tracker (chapter 10).
+* :mod:`mpworkers.guidelines` - standard input in a child: a programming guideline checked
+  (chapter 14).
+* :mod:`mpworkers.exchange` - the children that receive, answer and place data: sent, in
+  shared memory, installed once per worker (chapter 10).
+* :mod:`mpworkers.transports` - a child behind each transport, round trips timed against
+  payload size (chapter 10).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
-  processes; one process per call (chapter 11).
+  processes; the target that sends a process's result back (chapter 11).
 """
 
 from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami

@@ -10,30 +10,24 @@ the same program without printing from a child process:
   parent sees the lines in the order the children got to them.
 * :func:`send_in_turn` waits for its turn (an event), sends its line, then
   hands the turn to the next child: the lines arrive in a fixed order.
-* :func:`numbers_printed` reads the numbers back out of a script's output.
 
 None of them prints: the parent prints what they send or return.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
-from mpworkers._validate import check_int, check_str
+from mpworkers._validate import check_int
 from mpworkers.basics import Putter, SettableEvent, WaitableEvent, _check_putter
 from mpworkers.workloads import spin
 
 __all__ = [
     "Waitable",
     "number_line",
-    "numbers_printed",
     "send_line",
     "send_in_turn",
 ]
-
-_LINE = re.compile(r"Process (\d+): \1(?!\d)")
-
 
 class Waitable(Protocol):
     """Anything with a ``wait`` method: a ``multiprocessing.Barrier``, an ``Event``, ..."""
@@ -100,16 +94,3 @@ def _check_turn_arguments(queue: object, number: object, my_turn: object, next_t
         raise TypeError(f"work_first must be a bool, got {type(work_first).__name__}")
     if ready is not None and not callable(getattr(ready, "wait", None)):
         raise TypeError(f"ready must have a wait() method, got {type(ready).__name__}")
-
-
-def numbers_printed(text: str) -> tuple[int, ...]:
-    """Return the ``n`` of every ``Process n: n`` in ``text``, in order of appearance.
-
-    It searches the text rather than splitting it at newlines, so it also
-    finds lines that another process's output broke in two.
-
-    >>> numbers_printed("Process 2: 2\\nProcess 1: 1Process 3: 3\\n\\n")
-    (2, 1, 3)
-    """
-    check_str("text", text)
-    return tuple(int(match.group(1)) for match in _LINE.finditer(text))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import multiprocessing
 import queue
 import threading
@@ -14,12 +13,42 @@ from typing import Any
 
 import pytest
 
-import mpworkers.coordination
 from mpworkers import coordination as co
 
 METHODS = [
     m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
 ]
+
+
+def run_each(jobs: list[tuple[Any, tuple[Any, ...]]], context: Any) -> list[Any]:
+    """Run each (function, args) job in a Process of its own, at once, as chapter 11 does
+    with report_result; return what each returned, in the order of the jobs."""
+    results = context.Queue()
+    processes = [context.Process(target=co.report_result, args=(results, i, f, *args))
+                 for i, (f, args) in enumerate(jobs)]
+    for process in processes:
+        process.start()
+    try:
+        got = dict(results.get(timeout=60) for _ in processes)
+    finally:
+        for process in processes:
+            process.join(60)
+    assert [process.exitcode for process in processes] == [0] * len(jobs)
+    outcomes = [got[i] for i in range(len(jobs))]
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return outcomes
+
+
+def most_at_once(intervals: list[tuple[int, int]]) -> int:
+    """The largest number of (start, end) intervals that overlap at one moment."""
+    moments = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    inside = most = 0
+    for _, change in moments:  # at a tie an end (-1) sorts first: touching is not overlapping
+        inside += change
+        most = max(most, inside)
+    return most
 
 
 class Box:
@@ -33,12 +62,6 @@ class Box:
 def manager() -> Iterator[SyncManager]:
     with multiprocessing.get_context("spawn").Manager() as m:
         yield m
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(mpworkers.coordination)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 # --- the lost update and its fix ---------------------------------------------------
@@ -64,13 +87,13 @@ def test_deposit_with_a_lock_loses_nothing_in_threads() -> None:
 def test_the_lost_update_and_the_lock_in_processes(method: str) -> None:
     ctx: Any = multiprocessing.get_context(method)
     balance = ctx.Value("i", 0)
-    seen = co.run_processes(
-        [(co.deposit_unsafely, (balance, 100, ctx.Barrier(2)))] * 2, context=ctx
+    seen = run_each(
+        [(co.deposit_unsafely, (balance, 100, ctx.Barrier(2)))] * 2, ctx
     )
     assert seen == [0, 0] and balance.value == 100
     balance = ctx.Value("i", 0)
     lock = ctx.Lock()
-    seen = co.run_processes([(co.deposit, (balance, 100, lock, ctx.Barrier(2)))] * 2, context=ctx)
+    seen = run_each([(co.deposit, (balance, 100, lock, ctx.Barrier(2)))] * 2, ctx)
     assert sorted(seen) == [0, 100] and balance.value == 200
 
 
@@ -166,101 +189,20 @@ def test_manager_proxies_go_to_pool_tasks(manager: SyncManager) -> None:
     assert balance.value == 400
 
 
-# --- RLock ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_transfer_needs_a_reentrant_lock(method: str) -> None:
-    ctx: Any = multiprocessing.get_context(method)
-    balances = ctx.Array("q", [100, 0], lock=False)
-    assert co.transfer(balances, 0, 1, 30, ctx.Lock(), timeout=0.05) is False
-    assert list(balances) == [100, 0]
-    assert co.transfer(balances, 0, 1, 30, ctx.RLock()) is True
-    assert list(balances) == [70, 30]
-
-
-def test_add_to_slot() -> None:
-    balances = [1, 2]
-    assert co.add_to_slot(balances, 1, 5, threading.Lock()) is True
-    assert balances == [1, 7]
-    held = threading.Lock()
-    held.acquire()
-    assert co.add_to_slot(balances, 0, 5, held, timeout=0.01) is False
-    assert balances == [1, 7]
-
-
-def test_transfer_times_out_when_another_holds_the_lock() -> None:
-    held = threading.Lock()
-    held.acquire()
-    with pytest.raises(TimeoutError):
-        co.transfer([1, 2], 0, 1, 1, held, timeout=0.01)
-
-
-@pytest.mark.parametrize(
-    ("call", "error", "match"),
-    [
-        (lambda lk: co.add_to_slot("ab", 0, 1, lk), TypeError, "balances must be shared"),
-        (lambda lk: co.add_to_slot([], 0, 1, lk), ValueError, "at least 1"),
-        (lambda lk: co.add_to_slot([1], 1, 1, lk), ValueError, "index must be < 1"),
-        (lambda lk: co.add_to_slot([1], -1, 1, lk), ValueError, "index must be >= 0"),
-        (lambda lk: co.add_to_slot([1], 0, 1.0, lk), TypeError, "amount must be an int"),
-        (lambda lk: co.add_to_slot([1], 0, 1, 7), TypeError, "lock must have acquire"),
-        (lambda lk: co.transfer([1, 2], 0, 2, 1, lk), ValueError, "target must be < 2"),
-        (lambda lk: co.transfer([1, 2], "0", 1, 1, lk), TypeError, "source must be an int"),
-        (lambda lk: co.transfer(5, 0, 1, 1, lk), TypeError, "balances must be shared"),
-        (lambda lk: co.transfer([1, 2], 0, 1, 1, lk, -1), ValueError, "timeout"),
-    ],
-)
-def test_transfer_and_add_to_slot_check_their_arguments(
-    call: Any, error: type, match: str
-) -> None:
-    with pytest.raises(error, match=match):
-        call(threading.Lock())
-
-
-# --- semaphore ------------------------------------------------------------------------
-
-
-def test_max_overlap() -> None:
-    assert co.max_overlap([]) == 0
-    assert co.max_overlap([(0, 1)]) == 1
-    assert co.max_overlap([(0, 10), (10, 20)]) == 1  # touching is not overlapping
-    assert co.max_overlap([(0, 10), (1, 2), (3, 4), (1.5, 3.5)]) == 3
-    assert co.max_overlap(iter([[0, 5], [4, 6]])) == 2
-    assert co.max_overlap([(3, 3), (3, 3)]) == 0  # empty intervals
-    assert co.max_overlap([(0, 5), (5, 5), (5, 9)]) == 1
-
-
-@pytest.mark.parametrize(
-    ("intervals", "error", "match"),
-    [
-        ("abc", TypeError, "iterable of"),
-        ([(1, 2, 3)], TypeError, "pair"),
-        ([5], TypeError, "pair"),
-        ([("a", 2)], TypeError, "start must be a real number"),
-        ([(2, 1)], ValueError, "ends before it starts"),
-        ([(0, float("nan"))], ValueError, "NaN"),
-    ],
-)
-def test_max_overlap_checks_its_intervals(intervals: Any, error: type, match: str) -> None:
-    with pytest.raises(error, match=match):
-        co.max_overlap(intervals)
-
-
 @pytest.mark.parametrize("method", METHODS)
 def test_a_semaphore_lets_exactly_its_value_in(method: str) -> None:
     ctx: Any = multiprocessing.get_context(method)
     slots, inside = ctx.Semaphore(2), ctx.Barrier(2)
-    intervals = co.run_processes([(co.hold_slot, (slots, inside))] * 4, context=ctx)
+    intervals = run_each([(co.hold_slot, (slots, inside))] * 4, ctx)
     assert all(start <= end for start, end in intervals)
-    assert co.max_overlap(intervals) == 2
+    assert most_at_once(intervals) == 2
 
 
 def test_hold_slot_in_threads_without_a_barrier() -> None:
     slots = threading.Semaphore(1)
     with ThreadPoolExecutor(3) as pool:
         intervals = list(pool.map(lambda _: co.hold_slot(slots), range(3)))
-    assert co.max_overlap(intervals) == 1
+    assert most_at_once(intervals) == 1
 
 
 def test_a_third_holder_never_comes_in() -> None:
@@ -293,13 +235,18 @@ def test_hold_slot_checks_its_arguments() -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_stamp_when_set_waits_for_the_event(method: str) -> None:
     ctx: Any = multiprocessing.get_context(method)
-    go = ctx.Event()
-    with co.ProcessGroup([(co.stamp_when_set, (go,))] * 2, context=ctx) as group:
-        before = time.monotonic_ns()
-        go.set()
-        stamps = group.results()
+    go, results = ctx.Event(), ctx.Queue()
+    processes = [ctx.Process(target=co.report_result, args=(results, i, co.stamp_when_set, go))
+                 for i in range(2)]
+    for process in processes:
+        process.start()
+    before = time.perf_counter_ns()
+    go.set()
+    stamps = [stamp for _, stamp in (results.get(timeout=60) for _ in processes)]
+    for process in processes:
+        process.join(60)
     assert all(stamp >= before for stamp in stamps)
-    assert group.exitcodes == [0, 0]
+    assert [process.exitcode for process in processes] == [0, 0]
 
 
 def test_stamp_when_set_times_out_and_checks() -> None:
@@ -314,104 +261,18 @@ def test_stamp_when_set_times_out_and_checks() -> None:
 # --- condition ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_producer_and_consumers_hand_over_every_item_once(method: str) -> None:
-    ctx: Any = multiprocessing.get_context(method)
-    condition = ctx.Condition()
-    buffer, counts = ctx.Array("q", 3, lock=False), ctx.Array("q", 2, lock=False)
-    jobs = [(co.produce, (condition, buffer, counts, 15))]
-    jobs += [(co.consume, (condition, buffer, counts, 15))] * 2
-    produced, *taken = co.run_processes(jobs, context=ctx)
-    assert produced == 15
-    assert sorted(pair for part in taken for pair in part) == [(i, i * i) for i in range(15)]
-    assert list(counts) == [15, 15]
-
-
-def test_producer_and_consumers_in_threads() -> None:
-    condition = threading.Condition()
-    buffer, counts = [0, 0], [0, 0]
-    with ThreadPoolExecutor(4) as pool:
-        consumers = [pool.submit(co.consume, condition, buffer, counts, 30) for _ in range(3)]
-        assert pool.submit(co.produce, condition, buffer, counts, 30).result() == 30
-        taken = [pair for c in consumers for pair in c.result()]
-    assert sorted(taken) == [(i, i * i) for i in range(30)]
-
-
-def test_produce_and_consume_time_out() -> None:
-    condition = threading.Condition()
-    with pytest.raises(TimeoutError, match="stayed full"):
-        co.produce(condition, [0], [0, 0], 2, 0.01)
-    with pytest.raises(TimeoutError, match="no item came"):
-        co.consume(condition, [0], [0, 0], 1, 0.01)
-    assert co.consume(condition, [0], [0, 0], 0, 0.01) == []
-
-
-@pytest.mark.parametrize("func", [co.produce, co.consume])
-def test_produce_and_consume_check_their_arguments(func: Any) -> None:
-    condition = threading.Condition()
-    with pytest.raises(TypeError, match="condition must be a condition variable"):
-        func(threading.Lock(), [0], [0, 0], 1)
-    with pytest.raises(TypeError, match="buffer must be shared"):
-        func(condition, 5, [0, 0], 1)
-    with pytest.raises(ValueError, match="buffer must hold at least 1"):
-        func(condition, [], [0, 0], 1)
-    with pytest.raises(ValueError, match="counts must hold at least 2"):
-        func(condition, [0], [0], 1)
-    with pytest.raises(ValueError, match=">= 0"):
-        func(condition, [0], [0, 0], -1)
-    with pytest.raises(TypeError, match="must be an int"):
-        func(condition, [0], [0, 0], "3")
-
-
 # --- barrier --------------------------------------------------------------------------------
-
-
-def test_spread_max_serially() -> None:
-    assert co.spread_max_serially([0, 0, 5, 0, 0, 0], 0) == [0, 0, 5, 0, 0, 0]
-    assert co.spread_max_serially([0, 0, 5, 0, 0, 0], 2) == [5, 5, 5, 5, 5, 0]
-    assert co.spread_max_serially([3], 4) == [3]
-    with pytest.raises(TypeError, match="values must be a sequence"):
-        co.spread_max_serially("123", 1)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="value must be an int"):
-        co.spread_max_serially([1.5], 1)  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="must not be empty"):
-        co.spread_max_serially([], 1)
-    with pytest.raises(ValueError, match="rounds must be >= 0"):
-        co.spread_max_serially([1], -1)
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_spread_max_in_processes_matches_the_serial_rounds(method: str) -> None:
-    ctx: Any = multiprocessing.get_context(method)
-    start = [0, 4, 0, 0, 9]
-    cells, barrier = ctx.Array("q", start, lock=False), ctx.Barrier(len(start))
-    jobs = [(co.spread_max, (cells, i, 2, barrier)) for i in range(len(start))]
-    finals = co.run_processes(jobs, context=ctx)
-    assert finals == co.spread_max_serially(start, 2) == list(cells)
-
-
-def test_spread_max_checks_its_arguments() -> None:
-    barrier = threading.Barrier(1)
-    assert co.spread_max([1, 2, 3], 0, 1, barrier) == 3
-    with pytest.raises(ValueError, match="index must be < 3"):
-        co.spread_max([1, 2, 3], 3, 1, barrier)
-    with pytest.raises(ValueError, match="rounds must be >= 0"):
-        co.spread_max([1, 2, 3], 0, -1, barrier)
-    with pytest.raises(TypeError, match="barrier must have a wait"):
-        co.spread_max([1, 2, 3], 0, 1, None)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="cells must be shared"):
-        co.spread_max(7, 0, 1, barrier)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_meet_reports_a_broken_barrier(method: str) -> None:
     ctx: Any = multiprocessing.get_context(method)
     barrier = ctx.Barrier(3)
-    outcomes = co.run_processes([(co.meet, (barrier, 0.2))] * 2, context=ctx)
+    outcomes = run_each([(co.meet, (barrier, 0.2))] * 2, ctx)
     assert outcomes == ["BrokenBarrierError"] * 2
     assert barrier.broken
     barrier.reset()
-    assert co.run_processes([(co.meet, (barrier,))] * 3, context=ctx) == ["passed"] * 3
+    assert run_each([(co.meet, (barrier,))] * 3, ctx) == ["passed"] * 3
 
 
 def test_meet_checks_its_arguments() -> None:
@@ -430,8 +291,8 @@ def test_opposite_orders_deadlock_and_one_order_does_not(method: str) -> None:
     ctx: Any = multiprocessing.get_context(method)
     a, b, holding = ctx.Lock(), ctx.Lock(), ctx.Barrier(2)
     jobs = [(co.take_two_locks, (a, b, holding, 0.1)), (co.take_two_locks, (b, a, holding, 0.1))]
-    assert co.run_processes(jobs, context=ctx) == [False, False]
-    assert co.run_processes([(co.take_two_locks, (a, b))] * 2, context=ctx) == [True, True]
+    assert run_each(jobs, ctx) == [False, False]
+    assert run_each([(co.take_two_locks, (a, b))] * 2, ctx) == [True, True]
     assert a.acquire(timeout=0) and b.acquire(timeout=0)  # both released
 
 
@@ -511,73 +372,6 @@ def test_cycle_lock(manager: SyncManager) -> None:
         co.cycle_lock(3, 1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="times must be >= 0"):
         co.cycle_lock(threading.Lock(), -1)
-
-
-# --- ProcessGroup and run_processes --------------------------------------------------------
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_run_processes_returns_results_in_job_order(method: str) -> None:
-    ctx: Any = multiprocessing.get_context(method)
-    jobs = [(co.spread_max_serially, ([i, 0, 0], 1)) for i in range(3)]
-    assert co.run_processes(jobs, context=ctx) == [[i, i, i] for i in range(3)]
-
-
-def test_run_processes_raises_the_childs_exception() -> None:
-    with pytest.raises(ValueError, match="rounds must be >= 0"):
-        co.run_processes([(co.spread_max_serially, ([1], -1))])
-
-
-def test_run_processes_reports_a_child_that_dies() -> None:
-    import os
-
-    with pytest.raises(ChildProcessError, match="exited with code 3 without sending a result"):
-        co.run_processes([(os._exit, (3,))])
-
-
-def test_run_processes_times_out_and_leaves_nothing_behind() -> None:
-    ctx: Any = multiprocessing.get_context("spawn")
-    never = ctx.Event()
-    with pytest.raises(TimeoutError, match="1 of 1 processes did not finish"):
-        with co.ProcessGroup([(co.stamp_when_set, (never, 30))], timeout=0.5, context=ctx) as g:
-            g.results()
-    assert g.exitcodes == [-15]
-    assert not any(p.is_alive() for p in g.processes)
-
-
-def test_process_group_results_only_inside_with() -> None:
-    group = co.ProcessGroup([(co.meet, (threading.Barrier(1),))])
-    with pytest.raises(RuntimeError, match="with block"):
-        group.results()
-
-
-def test_process_group_keeps_its_results() -> None:
-    with co.ProcessGroup([(co.spread_max_serially, ([2], 0))]) as group:
-        assert group.results() == [[2]]
-        assert group.results() == [[2]]
-
-
-@pytest.mark.parametrize(
-    ("jobs", "kwargs", "error", "match"),
-    [
-        ("jobs", {}, TypeError, "iterable of"),
-        (5, {}, TypeError, "iterable of"),
-        ([], {}, ValueError, "at least one"),
-        ([co.meet], {}, TypeError, "pair"),
-        ([(5, ())], {}, TypeError, "target must be callable"),
-        ([(co.meet, 3)], {}, TypeError, "args must be a tuple or list"),
-        ([(co.meet, ())], {"timeout": 0}, ValueError, "timeout must be > 0"),
-        ([(co.meet, ())], {"timeout": "1"}, TypeError, "timeout must be a real number"),
-        ([(co.meet, ())], {"context": "spawn"}, TypeError, "multiprocessing context"),
-    ],
-)
-def test_process_group_checks_its_arguments(
-    jobs: Any, kwargs: dict[str, Any], error: type, match: str
-) -> None:
-    with pytest.raises(error, match=match):
-        co.ProcessGroup(jobs, **kwargs)
-    with pytest.raises(error, match=match):
-        co.run_processes(jobs, **kwargs)
 
 
 # --- report_result ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import hashlib
 import logging
 import os
 import pickle
-import socket
 import tempfile
 import urllib.error
 import urllib.request
@@ -23,7 +22,6 @@ import mpworkers.distributed
 from mpworkers.distributed import (
     checksum,
     count_byte,
-    listening_addresses,
     make_block,
     multiplier,
 )
@@ -131,47 +129,6 @@ def test_tasks_pickle_by_reference() -> None:
         assert pickle.loads(payload) is func
 
 
-# --- listening_addresses ---------------------------------------------------
-
-
-def test_listening_addresses_sees_a_listening_socket_until_it_is_closed() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        address = ("127.0.0.1", server.getsockname()[1])
-        assert address in listening_addresses()
-        assert address in listening_addresses(os.getpid())
-    assert address not in listening_addresses()
-
-
-def test_listening_addresses_ignores_sockets_that_do_not_listen() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as bound:
-        bound.bind(("127.0.0.1", 0))
-        assert ("127.0.0.1", bound.getsockname()[1]) not in listening_addresses()
-
-
-def test_listening_addresses_is_sorted() -> None:
-    with contextlib.ExitStack() as stack:
-        for _ in range(3):
-            server = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            server.bind(("127.0.0.1", 0))
-            server.listen()
-        found = listening_addresses()
-        assert found == sorted(found)
-        assert len(found) >= 3
-
-
-@pytest.mark.parametrize("pid", ["1", 1.0, True])
-def test_listening_addresses_rejects_a_pid_that_is_not_an_int(pid: Any) -> None:
-    with pytest.raises(TypeError, match="pid"):
-        listening_addresses(pid)
-
-
-def test_listening_addresses_rejects_a_negative_pid() -> None:
-    with pytest.raises(ValueError, match="pid"):
-        listening_addresses(-1)
-
-
 # --- the cluster of chapter 9 ----------------------------------------------
 
 
@@ -190,6 +147,15 @@ def loopback_cluster() -> Iterator[Any]:
         local_directory=scratch,
     ) as cluster, distributed.Client(cluster) as client:
         yield client
+
+
+def listening_addresses(pid: int | None = None) -> list[tuple[str, int]]:
+    """The sorted (host, port) pairs on which process ``pid`` (default: this one) accepts TCP."""
+    process = psutil.Process(os.getpid() if pid is None else pid)
+    # psutil 6 renamed Process.connections() to net_connections().
+    lister = getattr(process, "net_connections", None) or process.connections
+    return sorted({(str(c.laddr.ip), int(c.laddr.port)) for c in lister(kind="tcp")
+                   if c.status == psutil.CONN_LISTEN and c.laddr})
 
 
 def http_status(port: int, path: str) -> int:

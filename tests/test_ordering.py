@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import mpworkers.ordering
-from mpworkers.ordering import number_line, numbers_printed, send_in_turn, send_line
+from mpworkers.ordering import number_line, send_in_turn, send_line
 
 METHODS = [
     m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
@@ -29,7 +29,7 @@ class ListQueue:
 
 def test_doctests() -> None:
     result = doctest.testmod(mpworkers.ordering)
-    assert result.attempted >= 2
+    assert result.attempted >= 1
     assert result.failed == 0
 
 
@@ -171,23 +171,3 @@ def test_send_in_turn_checks_arguments(kwargs: dict[str, Any], error: type[Excep
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         send_in_turn(**arguments)
-
-
-def test_numbers_printed_in_order() -> None:
-    text = "Process 3: 3\nProcess 1: 1\nProcess 4: 4\nProcess 2: 2\n"
-    assert numbers_printed(text) == (3, 1, 4, 2)
-
-
-def test_numbers_printed_survives_moved_newlines() -> None:
-    assert numbers_printed("Process 1: 1Process 2: 2\n\nProcess 3: 3\n") == (1, 2, 3)
-
-
-def test_numbers_printed_ignores_other_lines() -> None:
-    text = "--- run 1\njoined process 4\nProcess 2: 3\nProcess 1: 12\nProcess 5: 5\n"
-    assert numbers_printed(text) == (5,)
-    assert numbers_printed("") == ()
-
-
-def test_numbers_printed_checks_type() -> None:
-    with pytest.raises(TypeError, match="text must be a str"):
-        numbers_printed(b"Process 1: 1")  # type: ignore[arg-type]

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Helpers of the worker wing that only scaffold a demonstration: a cell that
 # calls one counts as measuring kit, as a cell using mpworkers.lab does.
-SCAFFOLDING = {"run_processes", "ProcessGroup", "Echo", "sweep", "REF"}
+SCAFFOLDING = {"Echo", "sweep", "REF"}
 
 # The targets of the reader-first rules (CONTRIBUTING.md, "Reader-first code").
 KIT_SHARE = 0.15

@@ -1,8 +1,9 @@
-"""Workers that fail, or wait, on purpose: for the chapter on creating a pool.
+"""Pool tasks that raise, or that end only when the parent says: the chapter on creating a pool.
 
-A pool hands each task to a worker process and the result back to the parent.
-To show what happens when a task goes wrong, the chapter needs tasks that
-misbehave in a controlled way:
+A pool hands each task to a worker process and the result back to the parent;
+the worker survives what goes wrong in a task. To show what the parent gets
+then (the task's exception raised again, a timeout), the chapter needs tasks
+that misbehave in a controlled way:
 
 * :func:`fragile_square` raises :class:`ValueError` for negative inputs, so a
   pool can be shown re-raising a worker's exception in the parent;
