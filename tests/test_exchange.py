@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import multiprocessing
 import os
+import pickle
 import queue
 import threading
 from collections.abc import Iterator
@@ -257,6 +258,23 @@ def test_echo_sends_any_picklable_object() -> None:
         assert echo.round_trip(["a", "b"]) == Fingerprint("list", 2, "a", "b")
         with pytest.raises(RuntimeError, match="could not fingerprint.*TypeError"):
             echo.round_trip({"a": 1})
+
+
+def test_echo_pickled_round_trip_skips_only_the_pickling() -> None:
+    numbers = np.arange(1_000, dtype=np.float64)
+    with Echo("Pipe") as echo:
+        sent = echo.round_trip(numbers)
+        for form in (pickle.dumps(numbers), bytearray(pickle.dumps(numbers))):
+            assert echo.pickled_round_trip(form) == sent
+        assert sent == Fingerprint("ndarray", 1_000, 0.0, 999.0)
+        with memoryview(pickle.dumps(b"abc")) as view:
+            assert echo.pickled_round_trip(view) == Fingerprint("bytes", 3, 97, 99)
+        with pytest.raises(TypeError, match="pickled must be bytes"):
+            echo.pickled_round_trip(numbers)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not running"):
+        echo.pickled_round_trip(pickle.dumps(1))
+    with Echo("Queue") as queued, pytest.raises(ValueError, match="need the Pipe transport"):
+        queued.pickled_round_trip(pickle.dumps(1))
 
 
 @pytest.mark.parametrize(
