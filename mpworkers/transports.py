@@ -134,6 +134,7 @@ class Echo:
         self._array: Any = None
         self._bytes: memoryview | None = None
         self._send: Any = None
+        self._send_bytes: Any = None  # "Pipe" only: Connection.send_bytes
         self._receive: Any = None
         self._closers: list[Any] = []
         self._unclosed: shared_memory.SharedMemory | None = None
@@ -165,6 +166,7 @@ class Echo:
             self._launch(answer, theirs, theirs)
             theirs.close()
             self._send, self._receive = mine.send, self._poll_receive(mine)
+            self._send_bytes = mine.send_bytes
             self._closers.append(mine.close)
         elif kind in ("Queue", "SimpleQueue", "Manager queue"):
             if kind == "Manager queue":
@@ -274,7 +276,7 @@ class Echo:
                 views_left = True
                 self._unclosed = block  # closed when the views and this Echo are gone
         self._array = None
-        self._send = self._receive = None
+        self._send = self._send_bytes = self._receive = None
         if views_left:
             raise BufferError(
                 "a view of the Echo's buffer is still alive (a NumPy array from "
@@ -339,6 +341,29 @@ class Echo:
             else:
                 self._bytes[: data.nbytes] = data
             self._send((data.nbytes, "B"))
+        return self._reply()
+
+    def pickled_round_trip(self, pickled: bytes | bytearray | memoryview) -> Fingerprint:
+        """Hand a payload pickled beforehand to the child (``"Pipe"`` only); return its reply.
+
+        ``pickled`` (what ``pickle.dumps(payload)`` returned) goes through the
+        pipe with ``send_bytes()``, and the child unpickles it as
+        :meth:`round_trip`'s payloads: the same round trip without the pickling
+        that ``send()`` does first.
+
+        Raises:
+            ValueError: for a transport other than ``"Pipe"``, or a closed Echo.
+            TypeError: if ``pickled`` is not bytes, a bytearray or a memoryview.
+            RuntimeError, TimeoutError, OSError: as :meth:`round_trip`.
+        """
+        self._running()
+        if self.transport != "Pipe":
+            raise ValueError(f"pickled round trips need the Pipe transport, not {self.transport}")
+        if not isinstance(pickled, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"pickled must be bytes, a bytearray or a memoryview, got {type(pickled).__name__}"
+            )
+        self._send_bytes(pickled)
         return self._reply()
 
     def view_round_trip(self, count: int, fmt: str = "B") -> Fingerprint:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from typing import Any
 
 import numpy as np
@@ -188,3 +189,20 @@ def test_sweep_checks_its_arguments(
 ) -> None:
     with pytest.raises(error, match=match):
         sweep(*args, **kwargs)
+
+
+def test_echo_pickled_round_trip_skips_only_the_pickling() -> None:
+    numbers = np.arange(1_000, dtype=np.float64)
+    with Echo("Pipe") as echo:
+        sent = echo.round_trip(numbers)
+        for form in (pickle.dumps(numbers), bytearray(pickle.dumps(numbers))):
+            assert echo.pickled_round_trip(form) == sent
+        assert sent == Fingerprint("ndarray", 1_000, 0.0, 999.0)
+        with memoryview(pickle.dumps(b"abc")) as view:
+            assert echo.pickled_round_trip(view) == Fingerprint("bytes", 3, 97, 99)
+        with pytest.raises(TypeError, match="pickled must be bytes"):
+            echo.pickled_round_trip(numbers)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not running"):
+        echo.pickled_round_trip(pickle.dumps(1))
+    with Echo("Queue") as queued, pytest.raises(ValueError, match="need the Pipe transport"):
+        queued.pickled_round_trip(pickle.dumps(1))
