@@ -9,6 +9,7 @@ import pathlib
 import sys
 import sysconfig
 import threading
+from typing import Any
 
 import pytest
 
@@ -142,7 +143,7 @@ def test_subinterpreter_imports() -> None:
     assert found["mpworkers.alternatives"] == found["mpworkers"] == found["json"] == "ok"
     assert found["numpy"].startswith("ImportError: ")
     assert "does not support loading in subinterpreters" in found["numpy"]
-    from concurrent import interpreters  # type: ignore[import-not-found,unused-ignore]
+    from concurrent import interpreters  # type: ignore[attr-defined,unused-ignore]
 
     assert len(interpreters.list_all()) == 1  # every interpreter closed
 
@@ -167,8 +168,10 @@ def test_interpreter_functions_say_what_they_need() -> None:
 
 
 def test_run_rejects_bad_arguments() -> None:
-    for kwargs, error in [({"workers": 0}, ValueError), ({"repeat": "2"}, TypeError),
-                          ({"task_seconds": 0}, ValueError), ({"quick": 1}, TypeError)]:
+    cases: list[tuple[dict[str, Any], type[Exception]]] = [
+        ({"workers": 0}, ValueError), ({"repeat": "2"}, TypeError),
+        ({"task_seconds": 0}, ValueError), ({"quick": 1}, TypeError)]
+    for kwargs, error in cases:
         with pytest.raises(error):
             alternatives.run(**kwargs)
 

@@ -39,6 +39,7 @@ from mpworkers.lab.bench import (
     spread,
     start_methods,
 )
+from mpworkers.lab.machine import usable_cores
 from mpworkers.lab.report import format_seconds
 from mpworkers.lab.scripts import run_script
 
@@ -303,7 +304,7 @@ def test_quick_report_has_the_promised_shape(quick_run: tuple[dict[str, Any], st
     report = Report.from_dict(data)
     assert report.schema == SCHEMA
     assert report.mode == "quick"
-    assert report.settings.workers == bench.usable_cores()
+    assert report.settings.workers == usable_cores()
     assert report.settings.repeat == bench.QUICK_REPEAT
     assert [r.name for r in report.implementations] == list(IMPLEMENTATIONS)
     assert [p.start_method for p in report.process_startup] == start_methods()

@@ -21,7 +21,7 @@ import pytest
 
 from mpworkers import spin
 from mpworkers.lab import claims
-from mpworkers.lab.cpus import CpuBudget
+from mpworkers.lab.cpus import CpuBudget, effective_cpus
 from mpworkers.lab.scripts import run_script
 
 
@@ -348,8 +348,12 @@ def test_check_validates_before_measuring(
     kwargs: dict[str, object], error: type[Exception]
 ) -> None:
     measured: list[int] = []
-    arguments: dict[str, object] = {"statement": "s", "measure": lambda: measured.append(1) or 1.0,
-                                    "at_least": 1.0}
+
+    def measure() -> float:
+        measured.append(1)
+        return 1.0
+
+    arguments: dict[str, object] = {"statement": "s", "measure": measure, "at_least": 1.0}
     arguments.update(kwargs)
     with pytest.raises(error):
         claims.check(**arguments)  # type: ignore[arg-type]
@@ -453,14 +457,19 @@ def test_capacity_on_one_cpus_worth_reads_as_starved() -> None:
     assert 0 < float(done.stdout) < claims.CAPACITY_SHARE * 2
 
 
-@pytest.mark.skipif(claims.effective_cpus().count < 2, reason="needs 2 usable CPUs")
+@pytest.mark.skipif(effective_cpus().count < 2, reason="needs 2 usable CPUs")
 def test_a_false_two_cpu_claim_goes_through_the_real_capacity_probe(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # end to end, nothing faked: a claim that is false everywhere, needing 2 CPUs
     monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
     seen: list[claims.Outcome[float]] = []
     original = claims._log
-    monkeypatch.setattr(claims, "_log", lambda outcome: (seen.append(outcome), original(outcome)))
+
+    def log(outcome: claims.Outcome[float]) -> None:
+        seen.append(outcome)
+        original(outcome)
+
+    monkeypatch.setattr(claims, "_log", log)
     try:
         claims.check("a constant 1.2 is at least 1.5", lambda: 1.2, at_least=1.5, needs_cpus=2)
     except claims.ClaimNotMet:
@@ -538,7 +547,8 @@ def test_the_probe_runs_enough_work_per_thread(monkeypatch: pytest.MonkeyPatch) 
     rounds: list[int] = []
     monkeypatch.setattr(claims, "_hash_rounds", lambda data, n: rounds.append(n))
     clock = iter(range(0, 1000))  # every reading 1 s after the last: hashing "takes" 1 s
-    monkeypatch.setattr(claims.time, "perf_counter", lambda: float(next(clock)) * 0.001)
+    monkeypatch.setattr(claims.time, "perf_counter",  # type: ignore[attr-defined]
+                        lambda: float(next(clock)) * 0.001)
     claims.parallel_capacity(2, seconds=0.01, rounds=1)
     # one hash took 1 ms: 10 per thread for 10 ms, 20 in the one-thread run
     assert max(rounds) == 20

@@ -25,7 +25,8 @@ METHODS = [
 def test_a_child_reads_nothing_from_its_standard_input(method: str) -> None:
     with multiprocessing.get_context(method).Pool(1) as pool:
         assert pool.apply(g.standard_input_in_child) == ""
-    child = multiprocessing.get_context(method).Process(target=g.standard_input_in_child)
+    child = multiprocessing.get_context(method).Process(  # type: ignore[attr-defined]
+        target=g.standard_input_in_child)
     child.start()
     child.join()
     assert child.exitcode == 0
@@ -86,7 +87,7 @@ def test_wait_until_zombie_rejects_bad_timeouts(timeout: Any, error: type) -> No
 def _count_after_fork(cls: type[g.BufferedStream], path: pathlib.Path) -> int:
     saved = sys.stdin
     stream = cls(path)
-    sys.stdin = stream  # type: ignore[assignment]
+    sys.stdin = stream
     try:
         stream.write("from the parent\n")
         child = multiprocessing.get_context("fork").Process(target=noop)
