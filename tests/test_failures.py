@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
-from multiprocessing.pool import MaybeEncodingError
+from multiprocessing.pool import MaybeEncodingError  # type: ignore[attr-defined]
 from typing import Any
 
 import pytest
@@ -163,7 +163,7 @@ def test_executor_sends_system_exit_back() -> None:
 
 
 def test_pool_loses_the_tasks_of_dead_workers_and_replaces_them(ctx: BaseContext) -> None:
-    with ctx.Pool(1) as pool:  # type: ignore[attr-defined]
+    with ctx.Pool(1) as pool:
         exited = pool.apply_async(failures.raise_system_exit, (3,))
         killed = pool.apply_async(failures.exit_now, (1,))
         assert pool.apply_async(failures.square_or_exit, (3,)).get(timeout=60) == 9
@@ -173,8 +173,8 @@ def test_pool_loses_the_tasks_of_dead_workers_and_replaces_them(ctx: BaseContext
 def test_pool_restarts_workers_whose_initializer_fails(
     ctx: BaseContext, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    attempts = ctx.Queue()  # type: ignore[attr-defined]
-    with ctx.Pool(1, initializer=failures.fail_in_initializer,  # type: ignore[attr-defined]
+    attempts = ctx.Queue()
+    with ctx.Pool(1, initializer=failures.fail_in_initializer,
                   initargs=(attempts,)) as pool:
         task = pool.apply_async(failures.square_or_exit, (3,))
         assert len({attempts.get(timeout=60) for _ in range(3)}) == 3
@@ -209,7 +209,7 @@ def test_lazy_squares_validates() -> None:
 
 
 def test_an_unpicklable_result_comes_back_as_an_error(ctx: BaseContext) -> None:
-    with ctx.Pool(1) as pool:  # type: ignore[attr-defined]
+    with ctx.Pool(1) as pool:
         with pytest.raises(MaybeEncodingError, match="cannot pickle 'generator' object"):
             pool.apply_async(failures.lazy_squares, (3,)).get(timeout=60)
         assert pool.apply_async(failures.square_or_exit, (3,)).get(timeout=60) == 9
@@ -318,7 +318,7 @@ def test_wait_for_interrupt_validates() -> None:
 
 @POSIX
 def test_wait_for_interrupt_cleans_up_on_sigint(ctx: BaseContext) -> None:
-    report = ctx.Queue()  # type: ignore[attr-defined]
+    report = ctx.Queue()
     child = ctx.Process(target=failures.wait_for_interrupt, args=(report,))  # type: ignore[attr-defined]
     child.start()
     assert report.get(timeout=60) == "ready"
@@ -357,8 +357,8 @@ def test_announce_then_sleep() -> None:
 
 @POSIX
 def test_workers_set_up_to_ignore_sigint_survive_it(ctx: BaseContext) -> None:
-    started = ctx.Queue()  # type: ignore[attr-defined]
-    with ctx.Pool(1, initializer=failures.init_interruptible,  # type: ignore[attr-defined]
+    started = ctx.Queue()
+    with ctx.Pool(1, initializer=failures.init_interruptible,
                   initargs=(started, True)) as pool:
         assert pool.apply_async(failures.announce_then_sleep, (0,)).get(timeout=60) == 0
         worker = started.get(timeout=60)
@@ -416,12 +416,12 @@ def test_logged_task_validates() -> None:
 
 
 def test_every_record_of_every_worker_reaches_one_listener(ctx: BaseContext) -> None:
-    records = ctx.Queue()  # type: ignore[attr-defined]
+    records = ctx.Queue()
     keep = _Keep()
     listener = logging.handlers.QueueListener(records, keep)
     listener.start()
     try:
-        with ctx.Pool(2, initializer=failures.log_to_queue,  # type: ignore[attr-defined]
+        with ctx.Pool(2, initializer=failures.log_to_queue,
                       initargs=(records,)) as pool:
             assert pool.map_async(failures.logged_task, range(10), chunksize=1).get(
                 timeout=60) == [x * x for x in range(10)]
@@ -513,7 +513,7 @@ def test_leak_validates() -> None:
 def test_maxtasksperchild_bounds_what_a_leaking_worker_keeps(ctx: BaseContext) -> None:
     # a forked worker starts with what this process has kept (other tests leak a little)
     inherited = failures.leaked_bytes() if ctx.get_start_method() == "fork" else 0
-    with ctx.Pool(1, maxtasksperchild=2) as pool:  # type: ignore[attr-defined]
+    with ctx.Pool(1, maxtasksperchild=2) as pool:
         outcomes = pool.map_async(failures.leak, [4] * 6, chunksize=1).get(timeout=60)
     assert len({pid for pid, _ in outcomes}) == 3
     assert max(kept for _, kept in outcomes) == inherited + 8 * 1024
