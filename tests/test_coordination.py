@@ -7,7 +7,7 @@ import multiprocessing
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.managers import SyncManager
 from typing import Any
@@ -100,7 +100,7 @@ def test_deposit_unsafely_breaks_the_barrier_when_alone() -> None:
 )
 def test_deposit_checks_its_arguments(args: tuple[Any, ...], error: type, match: str) -> None:
     fill = {"box": Box(), "lock": threading.Lock()}
-    real = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
+    real: list[Any] = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
     with pytest.raises(error, match=match):
         co.deposit(*real)
 
@@ -118,7 +118,7 @@ def test_deposit_unsafely_checks_its_arguments(
     args: tuple[Any, ...], error: type, match: str
 ) -> None:
     fill = {"box": Box(), "barrier": threading.Barrier(1)}
-    real = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
+    real: list[Any] = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
     with pytest.raises(error, match=match):
         co.deposit_unsafely(*real)
 
@@ -199,15 +199,20 @@ def test_transfer_times_out_when_another_holds_the_lock() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda lk: co.add_to_slot("ab", 0, 1, lk), TypeError, "balances must be shared"),
+        (lambda lk: co.add_to_slot("ab", 0, 1, lk),  # type: ignore[arg-type]
+         TypeError, "balances must be shared"),
         (lambda lk: co.add_to_slot([], 0, 1, lk), ValueError, "at least 1"),
         (lambda lk: co.add_to_slot([1], 1, 1, lk), ValueError, "index must be < 1"),
         (lambda lk: co.add_to_slot([1], -1, 1, lk), ValueError, "index must be >= 0"),
-        (lambda lk: co.add_to_slot([1], 0, 1.0, lk), TypeError, "amount must be an int"),
-        (lambda lk: co.add_to_slot([1], 0, 1, 7), TypeError, "lock must have acquire"),
+        (lambda lk: co.add_to_slot([1], 0, 1.0, lk),  # type: ignore[arg-type]
+         TypeError, "amount must be an int"),
+        (lambda lk: co.add_to_slot([1], 0, 1, 7),  # type: ignore[arg-type]
+         TypeError, "lock must have acquire"),
         (lambda lk: co.transfer([1, 2], 0, 2, 1, lk), ValueError, "target must be < 2"),
-        (lambda lk: co.transfer([1, 2], "0", 1, 1, lk), TypeError, "source must be an int"),
-        (lambda lk: co.transfer(5, 0, 1, 1, lk), TypeError, "balances must be shared"),
+        (lambda lk: co.transfer([1, 2], "0", 1, 1, lk),  # type: ignore[arg-type]
+         TypeError, "source must be an int"),
+        (lambda lk: co.transfer(5, 0, 1, 1, lk),  # type: ignore[arg-type]
+         TypeError, "balances must be shared"),
         (lambda lk: co.transfer([1, 2], 0, 1, 1, lk, -1), ValueError, "timeout"),
     ],
 )
@@ -226,7 +231,7 @@ def test_max_overlap() -> None:
     assert co.max_overlap([(0, 1)]) == 1
     assert co.max_overlap([(0, 10), (10, 20)]) == 1  # touching is not overlapping
     assert co.max_overlap([(0, 10), (1, 2), (3, 4), (1.5, 3.5)]) == 3
-    assert co.max_overlap(iter([[0, 5], [4, 6]])) == 2
+    assert co.max_overlap(iter([[0, 5], [4, 6]])) == 2  # type: ignore[arg-type]
     assert co.max_overlap([(3, 3), (3, 3)]) == 0  # empty intervals
     assert co.max_overlap([(0, 5), (5, 5), (5, 9)]) == 1
 
@@ -319,7 +324,8 @@ def test_producer_and_consumers_hand_over_every_item_once(method: str) -> None:
     ctx: Any = multiprocessing.get_context(method)
     condition = ctx.Condition()
     buffer, counts = ctx.Array("q", 3, lock=False), ctx.Array("q", 2, lock=False)
-    jobs = [(co.produce, (condition, buffer, counts, 15))]
+    jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
+        (co.produce, (condition, buffer, counts, 15))]
     jobs += [(co.consume, (condition, buffer, counts, 15))] * 2
     produced, *taken = co.run_processes(jobs, context=ctx)
     assert produced == 15

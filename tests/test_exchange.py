@@ -244,7 +244,7 @@ def test_echo_under_every_start_method(method: str) -> None:
             Echo("Queue", context=context) as sent:
         name = placed.block_name
         assert name is not None and block_exists(name)
-        placed.buffer[:] = memoryview(numbers).cast("B")
+        placed.buffer[:] = numbers.data.cast("B")
         by_queue = sent.round_trip(numbers)
         by_view = placed.view_round_trip(len(numbers), "d")
         assert by_queue == Fingerprint("ndarray", 1_000, 0.0, 999.0)
@@ -388,7 +388,7 @@ def test_put_and_signal_in_this_process() -> None:
 def test_a_child_with_a_big_item_on_its_queue_cannot_exit_until_it_is_read(method: str) -> None:
     ctx = multiprocessing.get_context(method)
     results, done = ctx.Queue(), ctx.Event()
-    child = ctx.Process(target=put_and_signal, args=(results, 1_000_000, done))
+    child = ctx.Process(target=put_and_signal, args=(results, 1_000_000, done))  # type: ignore[attr-defined]
     child.start()
     try:
         assert done.wait(30)
@@ -478,13 +478,13 @@ def test_scale_block_checks_its_arguments(block: shared_memory.SharedMemory) -> 
 
 
 def test_store_at_fills_a_shareable_list() -> None:
-    slots = shared_memory.ShareableList([0, 0.0, "abc", None])
+    slots: shared_memory.ShareableList[Any] = shared_memory.ShareableList([0, 0.0, "abc", None])
     try:
         assert store_at(slots.shm.name, 0, 7) == 0
         store_at(slots.shm.name, 1, 2.5)
         store_at(slots.shm.name, 2, "xy")
         store_at(slots.shm.name, 3, None)
-        assert list(slots) == [7, 2.5, "xy", None]
+        assert list(slots) == [7, 2.5, "xy", None]  # type: ignore[call-overload]
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             pool.starmap(store_at, [(slots.shm.name, 0, 99)])
         assert slots[0] == 99
@@ -629,7 +629,7 @@ def test_leak_warnings() -> None:
 def test_send_back_returns_every_message_through_a_pipe_and_queues(method: str) -> None:
     ctx = multiprocessing.get_context(method)
     parent_end, child_end = ctx.Pipe()
-    child = ctx.Process(target=send_back, args=(child_end,))
+    child = ctx.Process(target=send_back, args=(child_end,))  # type: ignore[attr-defined]
     child.start()
     for message in (b"x", [1, 2], {"a": 1}):
         parent_end.send(message)
@@ -638,7 +638,7 @@ def test_send_back_returns_every_message_through_a_pipe_and_queues(method: str) 
     child.join(timeout=30)
     assert child.exitcode == 0
     inbox, outbox = ctx.Queue(), ctx.Queue()
-    child = ctx.Process(target=send_back, args=(inbox, outbox))
+    child = ctx.Process(target=send_back, args=(inbox, outbox))  # type: ignore[attr-defined]
     child.start()
     inbox.put([3, 4])
     assert outbox.get(timeout=30) == [3, 4]
@@ -678,12 +678,13 @@ def test_sum_when_asked_reads_an_array_and_a_block_in_place(
 ) -> None:
     ctx = multiprocessing.get_context(method)
     numbers = ctx.Array("d", [0.5, 1.5, 2.5])
+    assert block.buf is not None
     values = np.frombuffer(block.buf, dtype=np.float64, count=100)
     values[:] = np.arange(100.0)
     del values
     for shared, count, expected in ((numbers, 3, 14.0), (block.name, 100, 4950.0)):
         parent_end, child_end = ctx.Pipe()
-        child = ctx.Process(target=sum_when_asked, args=(shared, child_end))
+        child = ctx.Process(target=sum_when_asked, args=(shared, child_end))  # type: ignore[attr-defined]
         child.start()
         numbers[0] = 10.0  # written after the child started: seen by it
         parent_end.send(count)
