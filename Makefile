@@ -82,7 +82,7 @@ test: $(VENV)/.installed
 	exit $$status
 
 test-unit: $(VENV)/.installed
-	$(PY) -m ruff check mpworkers tests tools book/programs
+	$(PY) -m ruff check mpworkers tests tools book/programs book/*.ipynb
 	$(PY) -m mypy
 	$(PY) tools/reader_metrics.py --check
 	$(PY) -m pytest tests
@@ -166,7 +166,7 @@ execute: $(VENV)/.installed
 	  && .venv-$(NEWEST)/bin/python tools/execute.py $$newest; fi
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check mpworkers tests tools book/programs
+	$(PY) -m ruff check mpworkers tests tools book/programs book/*.ipynb
 	$(PY) -m mypy
 
 clean:
