@@ -17,8 +17,8 @@ NB ?= book
 # The newest Python, which CI also runs (under its own default start method)
 NEWEST ?= 3.14
 NEWEST_PY = $(shell tools/find_pythons.sh $(NEWEST))
-NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-              --nbval-cell-timeout 50 -p no:randomly
+# The strict run's options, written once in tests/nbval.opts (tools/soak.py reads them too)
+NBVAL_OPTS := $(shell sed 's/\#.*//' tests/nbval.opts)
 # A constrained reader's run: no cell may raise and no process or shared-memory
 # block may leak, but outputs that adapt to fewer CPUs are not compared and
 # claims only report their verdicts, as in a reader's kernel.
@@ -82,7 +82,7 @@ test: $(VENV)/.installed
 	exit $$status
 
 test-unit: $(VENV)/.installed
-	$(PY) -m ruff check mpworkers tests tools book/programs
+	$(PY) -m ruff check mpworkers tests tools book/programs book/*.ipynb
 	$(PY) -m mypy
 	$(PY) tools/reader_metrics.py --check
 	$(PY) -m pytest tests
@@ -166,7 +166,7 @@ execute: $(VENV)/.installed
 	  && .venv-$(NEWEST)/bin/python tools/execute.py $$newest; fi
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check mpworkers tests tools book/programs
+	$(PY) -m ruff check mpworkers tests tools book/programs book/*.ipynb
 	$(PY) -m mypy
 
 clean:

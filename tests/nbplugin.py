@@ -31,10 +31,13 @@ import queue
 import shutil
 import tempfile
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
 
 START_METHODS = ("fork", "spawn", "forkserver")
 ENV_VAR = "MPCOURSE_START_METHOD"
@@ -252,7 +255,7 @@ def kernel_pid(kernel: Any) -> int:
 def describe(proc: psutil.Process) -> str:
     try:
         cmdline = " ".join(proc.cmdline()) or proc.name()
-        status = proc.status()
+        status: str = proc.status()
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         cmdline, status = "?", "zombie"
     except psutil.AccessDenied:
@@ -312,7 +315,7 @@ class NotebookCheck(pytest.Item):
     """A check that runs in the kernel of the notebook it belongs to."""
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
+                     style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CheckFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -397,10 +400,12 @@ def pytest_collection_modifyitems(
     for index, item in enumerate(items):
         is_cell = isinstance(item, IPyNbCell)
         if is_cell and item.parent is not previous_parent:
+            assert item.parent is not None  # a cell's parent is its notebook
             result.append(StartMethodCheck.from_parent(item.parent, name="start method"))
         result.append(item)
         following = items[index + 1] if index + 1 < len(items) else None
         if is_cell and (following is None or following.parent is not item.parent):
+            assert item.parent is not None
             result.append(LeakCheck.from_parent(item.parent, name="no leaked processes"))
         previous_parent = item.parent if is_cell else None
     items[:] = result

@@ -57,7 +57,7 @@ def test_report_to_validates() -> None:
 def test_wait_for_returns_when_event_is_set() -> None:
     event = threading.Event()
     event.set()
-    assert basics.wait_for(event) is None
+    assert basics.wait_for(event) is None  # type: ignore[func-returns-value]
     with pytest.raises(SystemExit) as info:
         basics.wait_for(event, 3)
     assert info.value.code == 3
@@ -77,9 +77,9 @@ def test_workers_cross_a_process_boundary(method: str) -> None:
     q = ctx.Queue()
     event = ctx.Event()
     children = [
-        ctx.Process(target=mpworkers.report_to, args=(q, "hello"), name="reporter"),
-        ctx.Process(target=mpworkers.square_to, args=(q, 5)),
-        ctx.Process(target=mpworkers.wait_for, args=(event, 4)),
+        ctx.Process(target=mpworkers.report_to, args=(q, "hello"), name="reporter"),  # type: ignore[attr-defined]
+        ctx.Process(target=mpworkers.square_to, args=(q, 5)),  # type: ignore[attr-defined]
+        ctx.Process(target=mpworkers.wait_for, args=(event, 4)),  # type: ignore[attr-defined]
     ]
     for child in children:
         child.start()

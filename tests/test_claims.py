@@ -21,7 +21,7 @@ import pytest
 
 from mpworkers import spin
 from mpworkers.lab import claims, timing
-from mpworkers.lab.cpus import Cores, CpuBudget
+from mpworkers.lab.cpus import Cores, CpuBudget, cpu_cores, effective_cpus
 from mpworkers.lab.scripts import run_script
 
 
@@ -47,8 +47,12 @@ class FakeUse:
         pass
 
 
+# the machine fixture: machine(cpus, loads, visible=None)
+Machine = Callable[..., None]
+
+
 @pytest.fixture
-def machine(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def machine(monkeypatch: pytest.MonkeyPatch) -> Machine:
     """Set the fake machine: machine(cpus, loads, visible=None)."""
 
     def configure(count: int, loads: list[float], visible: int | None = None) -> None:
@@ -66,16 +70,20 @@ def machine(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     return configure
 
 
-def values(*figures: float):  # type: ignore[no-untyped-def]
-    it = iter(figures)
-    calls: list[float] = []
+class Measure:
+    """A measure that returns the given figures in turn; calls lists those it returned."""
 
-    def measure() -> float:
-        calls.append(next(it))
-        return calls[-1]
+    def __init__(self, figures: tuple[float, ...]) -> None:
+        self.figures = iter(figures)
+        self.calls: list[float] = []
 
-    measure.calls = calls  # type: ignore[attr-defined]
-    return measure
+    def __call__(self) -> float:
+        self.calls.append(next(self.figures))
+        return self.calls[-1]
+
+
+def values(*figures: float) -> Measure:
+    return Measure(figures)
 
 
 # --- alternate ------------------------------------------------------------------
@@ -142,7 +150,7 @@ def test_a_tick_of_other_programs_is_no_disturbance() -> None:
     assert not claims._disturbed(use, budget(1, visible=2))  # it used the CPU we cannot
 
 
-def test_outcome_repr_is_short(machine) -> None:  # type: ignore[no-untyped-def]
+def test_outcome_repr_is_short(machine: Machine) -> None:
     machine(2, [0.0])
     assert repr(claims.check("x", values(2.0), at_least=1.5)) == "<Outcome: holds, measured 2.00x>"
 
@@ -155,7 +163,7 @@ def test_cpu_use_outside_a_with_block_is_nan() -> None:
 # --- verdicts -----------------------------------------------------------------------
 
 
-def test_holds_on_the_first_try(machine, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_holds_on_the_first_try(machine: Machine, capsys: pytest.CaptureFixture[str]) -> None:
     machine(2, [0.0])
     measure = values(1.8)
     outcome = claims.check("the pool is faster", measure, at_least=1.3, needs_cpus=2)
@@ -163,7 +171,7 @@ def test_holds_on_the_first_try(machine, capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out == "[holds] the pool is faster: measured 1.80x\n"
 
 
-def test_tries_again_until_it_holds(machine) -> None:  # type: ignore[no-untyped-def]
+def test_tries_again_until_it_holds(machine: Machine) -> None:
     machine(2, [0.0, 0.0, 0.0])
     measure = values(1.1, 1.5, 9.9)
     outcome = claims.check("faster", measure, at_least=1.3)
@@ -171,7 +179,7 @@ def test_tries_again_until_it_holds(machine) -> None:  # type: ignore[no-untyped
     assert outcome.others_cpus == (0.0, 0.0)
 
 
-def test_not_shown_with_too_few_cpus(machine, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_not_shown_with_too_few_cpus(machine: Machine, capsys: pytest.CaptureFixture[str]) -> None:
     machine(1, [0.0], visible=4)
     outcome = claims.check("With 2 CPUs, faster", values(0.9), at_least=1.3, needs_cpus=2)
     assert outcome.verdict is claims.Verdict.NOT_SHOWN
@@ -181,14 +189,18 @@ def test_not_shown_with_too_few_cpus(machine, capsys) -> None:  # type: ignore[n
     )
 
 
-def test_not_shown_never_raises_in_strict_mode(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_not_shown_never_raises_in_strict_mode(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     machine(1, [0.0])
     monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
     assert claims.check("x", values(0.5), at_least=1.3, needs_cpus=2).verdict.value == (
         "not shown here")
 
 
-def test_not_shown_on_an_older_python_without_measuring(machine, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_not_shown_on_an_older_python_without_measuring(
+    machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
     machine(2, [])
     measure = values()
     outcome = claims.check("interpreters are fast", measure, at_least=1.5, needs_python=(99, 0))
@@ -201,7 +213,9 @@ def test_not_shown_on_an_older_python_without_measuring(machine, capsys) -> None
     assert claims.check("x", values(2.0), at_least=1.5, needs_python=(3, 10)).holds
 
 
-def test_inconclusive_when_every_try_was_disturbed(machine, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_inconclusive_when_every_try_was_disturbed(
+    machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
     machine(2, [1.2, 0.9, 1.6])
     outcome = claims.check("faster", values(1.1, 1.0, 1.2), at_least=1.3)
     assert outcome.verdict is claims.Verdict.INCONCLUSIVE
@@ -221,7 +235,9 @@ def starved(monkeypatch: pytest.MonkeyPatch, *found: float) -> list[int]:
     return calls
 
 
-def test_inconclusive_when_the_machine_withheld_cpus(machine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_inconclusive_when_the_machine_withheld_cpus(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
     machine(2, [0.0, 0.0, 0.0])
     calls = starved(monkeypatch, 1.1, 1.2, 1.05)
@@ -233,7 +249,9 @@ def test_inconclusive_when_the_machine_withheld_cpus(machine, monkeypatch, capsy
         "faster: measured 1.05x (3 tries: 1.00x to 1.07x)\n")
 
 
-def test_not_met_when_the_machine_delivered_its_cpus(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_not_met_when_the_machine_delivered_its_cpus(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
     machine(2, [0.0, 0.0])
     starved(monkeypatch, 1.2, 1.9)
@@ -241,7 +259,9 @@ def test_not_met_when_the_machine_delivered_its_cpus(machine, monkeypatch) -> No
         claims.check("faster", values(1.0, 1.0), at_least=1.1, needs_cpus=2, tries=2)
 
 
-def test_capacity_measured_only_after_a_quiet_miss(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_capacity_measured_only_after_a_quiet_miss(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # quiet for the first two claims' four tries; busy for the third claim's three
     machine(2, [0.0, 0.0, 0.0, 0.0, 1.5, 1.5, 1.5])
     calls = starved(monkeypatch)
@@ -282,21 +302,25 @@ def test_parallel_capacity_validates(kwargs: dict[str, object], error: type[Exce
         claims.parallel_capacity(**arguments)  # type: ignore[arg-type]
 
 
-def test_load_on_cpus_this_process_cannot_use_is_no_disturbance(machine) -> None:  # type: ignore[no-untyped-def]
+def test_load_on_cpus_this_process_cannot_use_is_no_disturbance(machine: Machine) -> None:
     # 1 usable CPU of 4 visible: other programs may use the 3 others freely
     machine(1, [2.9, 2.9, 2.9], visible=4)
     outcome = claims.check("fast enough", values(0.5, 0.5, 0.5), at_least=1.1)
     assert outcome.verdict is claims.Verdict.NOT_MET
 
 
-def test_not_met_when_one_try_was_quiet(machine, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_not_met_when_one_try_was_quiet(
+    machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
     machine(2, [1.5, 0.0, 1.5])
     outcome = claims.check("faster", values(1.1, 1.0, 1.2), at_least=1.3)
     assert outcome.verdict is claims.Verdict.NOT_MET and outcome.value == 1.2
     assert capsys.readouterr().out == "[not met] faster: measured 1.20x (3 tries: 1.00x to 1.20x)\n"
 
 
-def test_strict_mode_raises_only_for_not_met(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_strict_mode_raises_only_for_not_met(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
     machine(2, [0.0, 0.0])
     with pytest.raises(claims.ClaimNotMet, match=r"(?s)\[not met\] slower.*2 tries"):
@@ -305,12 +329,12 @@ def test_strict_mode_raises_only_for_not_met(machine, monkeypatch) -> None:  # t
     claims.check("slower", values(3.0, 2.5), at_most=2.0, tries=2)  # inconclusive: no raise
 
 
-def test_reader_mode_never_raises(machine) -> None:  # type: ignore[no-untyped-def]
+def test_reader_mode_never_raises(machine: Machine) -> None:
     machine(2, [0.0, 0.0, 0.0])
     assert not claims.check("faster", values(1.0, 1.0, 1.0), at_least=1.3).holds
 
 
-def test_figure_turns_evidence_into_the_value(machine) -> None:  # type: ignore[no-untyped-def]
+def test_figure_turns_evidence_into_the_value(machine: Machine) -> None:
     machine(2, [0.0])
     timings = claims.Timings({"loop": (1.0,), "pool": (0.5,)})
     outcome = claims.check("x", lambda: timings, figure=lambda t: t.ratio("loop", "pool"),
@@ -318,7 +342,9 @@ def test_figure_turns_evidence_into_the_value(machine) -> None:  # type: ignore[
     assert outcome.evidence is timings and outcome.text == "200%"
 
 
-def test_outcomes_are_logged(machine, monkeypatch, tmp_path: pathlib.Path) -> None:  # type: ignore[no-untyped-def]
+def test_outcomes_are_logged(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
     log = tmp_path / "claims.jsonl"
     monkeypatch.setenv(claims.LOG_VARIABLE, str(log))
     monkeypatch.setenv(claims.SOURCE_VARIABLE, "book/x.ipynb")
@@ -351,8 +377,12 @@ def test_check_validates_before_measuring(
     kwargs: dict[str, object], error: type[Exception]
 ) -> None:
     measured: list[int] = []
-    arguments: dict[str, object] = {"statement": "s", "measure": lambda: measured.append(1) or 1.0,
-                                    "at_least": 1.0}
+
+    def measure() -> float:
+        measured.append(1)
+        return 1.0
+
+    arguments: dict[str, object] = {"statement": "s", "measure": measure, "at_least": 1.0}
     arguments.update(kwargs)
     with pytest.raises(error):
         claims.check(**arguments)  # type: ignore[arg-type]
@@ -456,8 +486,8 @@ def test_capacity_on_one_cpus_worth_reads_as_starved() -> None:
     assert 0 < float(done.stdout) < claims.CAPACITY_SHARE * 2
 
 
-@pytest.mark.skipif(claims.effective_cpus().count < 2, reason="needs 2 usable CPUs")
-@pytest.mark.skipif((claims.cpu_cores().count or 2) < 2,
+@pytest.mark.skipif(effective_cpus().count < 2, reason="needs 2 usable CPUs")
+@pytest.mark.skipif((cpu_cores().count or 2) < 2,
                     reason="the usable CPUs are one core: the topology decides without a probe "
                            "(test_too_few_physical_cores_is_inconclusive)")
 def test_a_false_two_cpu_claim_goes_through_the_real_capacity_probe(
@@ -466,7 +496,12 @@ def test_a_false_two_cpu_claim_goes_through_the_real_capacity_probe(
     monkeypatch.setenv(claims.STRICT_VARIABLE, "strict")
     seen: list[claims.Outcome[float]] = []
     original = claims._log
-    monkeypatch.setattr(claims, "_log", lambda outcome: (seen.append(outcome), original(outcome)))
+
+    def log(outcome: claims.Outcome[float]) -> None:
+        seen.append(outcome)
+        original(outcome)
+
+    monkeypatch.setattr(claims, "_log", log)
     try:
         claims.check("a constant 1.2 is at least 1.5", lambda: 1.2, at_least=1.5, needs_cpus=2)
     except claims.ClaimNotMet:
@@ -513,7 +548,9 @@ def test_cpu_use_without_a_reading_or_time_is_nan(monkeypatch: pytest.MonkeyPatc
     assert (use.own, use.others) == (1.0, 3.0)
 
 
-def test_inconclusive_text_names_the_most_capacity_found(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_inconclusive_text_names_the_most_capacity_found(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     machine(2, [0.0, 0.0, 0.0])
     starved(monkeypatch, 1.0, 1.4, 1.2)  # all below 3/4 of 2 CPUs
     outcome = claims.check("faster", values(1.0, 1.0, 1.0), at_least=1.5, needs_cpus=2)
@@ -521,7 +558,9 @@ def test_inconclusive_text_names_the_most_capacity_found(machine, monkeypatch) -
         "[inconclusive: the machine gave this program 1.4 of 2 CPUs' worth meanwhile]")
 
 
-def test_capacity_of_exactly_three_quarters_is_enough(machine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_capacity_of_exactly_three_quarters_is_enough(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     machine(2, [0.0])
     starved(monkeypatch, claims.CAPACITY_SHARE * 2)
     outcome = claims.check("faster", values(1.0), at_least=1.5, needs_cpus=2, tries=1)
@@ -544,7 +583,8 @@ def test_the_probe_runs_enough_work_per_thread(monkeypatch: pytest.MonkeyPatch) 
     rounds: list[int] = []
     monkeypatch.setattr(timing, "_hash_repeatedly", lambda data, n: rounds.append(n))
     clock = iter(range(0, 1000))  # every reading 1 s after the last: hashing "takes" 1 s
-    monkeypatch.setattr(timing.time, "perf_counter", lambda: float(next(clock)) * 0.001)
+    monkeypatch.setattr("mpworkers.lab.timing.time.perf_counter",
+                        lambda: float(next(clock)) * 0.001)
     claims.parallel_capacity(2, seconds=0.01, rounds=1)
     # one hash took 1 ms: 10 per thread for 10 ms, 20 in the one-thread run
     assert max(rounds) == 20
@@ -556,7 +596,7 @@ def test_a_bool_is_not_a_bound(kwargs: dict[str, Any]) -> None:
         claims.check("x", lambda: 2.0, **kwargs)
 
 
-def test_equal_bounds_ask_for_that_figure(machine) -> None:  # type: ignore[no-untyped-def]
+def test_equal_bounds_ask_for_that_figure(machine: Machine) -> None:
     machine(1, [0.0])
     assert claims.check("x", values(1.5), at_least=1.5, at_most=1.5).holds
     machine(1, [0.0])
@@ -569,7 +609,7 @@ def test_needs_python_must_be_a_major_minor_pair(bad: object) -> None:
         claims.check("x", lambda: 2.0, at_least=1.5, needs_python=bad)  # type: ignore[arg-type]
 
 
-def test_a_claim_needing_this_very_python_is_measured(machine) -> None:  # type: ignore[no-untyped-def]
+def test_a_claim_needing_this_very_python_is_measured(machine: Machine) -> None:
     machine(1, [0.0])
     here = (sys.version_info[0], sys.version_info[1])
     assert claims.check("x", values(2.0), at_least=1.5, needs_python=here).holds

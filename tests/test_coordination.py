@@ -123,7 +123,7 @@ def test_deposit_unsafely_breaks_the_barrier_when_alone() -> None:
 )
 def test_deposit_checks_its_arguments(args: tuple[Any, ...], error: type, match: str) -> None:
     fill = {"box": Box(), "lock": threading.Lock()}
-    real = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
+    real: list[Any] = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
     with pytest.raises(error, match=match):
         co.deposit(*real)
 
@@ -141,7 +141,7 @@ def test_deposit_unsafely_checks_its_arguments(
     args: tuple[Any, ...], error: type, match: str
 ) -> None:
     fill = {"box": Box(), "barrier": threading.Barrier(1)}
-    real = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
+    real: list[Any] = [fill.get(a, a) if isinstance(a, str) and a in fill else a for a in args]
     with pytest.raises(error, match=match):
         co.deposit_unsafely(*real)
 

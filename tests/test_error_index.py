@@ -68,7 +68,7 @@ def output_text(cell: dict[str, Any]) -> str:
 
 
 def cell_after_target(notebook: Path, target: str) -> dict[str, Any]:
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    cells: list[dict[str, Any]] = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     for index, cell in enumerate(cells):
         if cell["cell_type"] == "markdown" and f"({target})=" in source(cell):
             for later in cells[index + 1:]:

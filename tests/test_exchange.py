@@ -224,7 +224,7 @@ def test_put_and_signal_in_this_process() -> None:
 def test_a_child_with_a_big_item_on_its_queue_cannot_exit_until_it_is_read(method: str) -> None:
     ctx = multiprocessing.get_context(method)
     results, done = ctx.Queue(), ctx.Event()
-    child = ctx.Process(target=put_and_signal, args=(results, 1_000_000, done))
+    child = ctx.Process(target=put_and_signal, args=(results, 1_000_000, done))  # type: ignore[attr-defined]
     child.start()
     try:
         assert done.wait(30)
@@ -264,7 +264,7 @@ def test_install_gives_each_worker_the_data_once(method: str) -> None:
     data = np.arange(100, dtype=np.float64)
     with ctx.Pool(2, initializer=install, initargs=(data,)) as pool:
         installed = pool.map(installed_item_at, range(100), chunksize=7)
-        carried = pool.starmap(operator.getitem, [(data, i) for i in range(100)])
+        carried: list[Any] = pool.starmap(operator.getitem, [(data, i) for i in range(100)])
     assert installed == carried == [float(i) for i in range(100)]
     assert {type(item) for item in installed} == {float}  # plain numbers, not NumPy's
 
@@ -288,7 +288,7 @@ def test_a_forked_child_does_not_inherit_installed_data() -> None:
 def test_send_back_returns_every_message_through_a_pipe_and_queues(method: str) -> None:
     ctx = multiprocessing.get_context(method)
     parent_end, child_end = ctx.Pipe()
-    child = ctx.Process(target=send_back, args=(child_end,))
+    child = ctx.Process(target=send_back, args=(child_end,))  # type: ignore[attr-defined]
     child.start()
     for message in (b"x", [1, 2], {"a": 1}):
         parent_end.send(message)
@@ -297,7 +297,7 @@ def test_send_back_returns_every_message_through_a_pipe_and_queues(method: str) 
     child.join(timeout=30)
     assert child.exitcode == 0
     inbox, outbox = ctx.Queue(), ctx.Queue()
-    child = ctx.Process(target=send_back, args=(inbox, outbox))
+    child = ctx.Process(target=send_back, args=(inbox, outbox))  # type: ignore[attr-defined]
     child.start()
     inbox.put([3, 4])
     assert outbox.get(timeout=30) == [3, 4]
@@ -337,12 +337,13 @@ def test_sum_when_asked_reads_an_array_and_a_block_in_place(
 ) -> None:
     ctx = multiprocessing.get_context(method)
     numbers = ctx.Array("d", [0.5, 1.5, 2.5])
+    assert block.buf is not None
     values = np.frombuffer(block.buf, dtype=np.float64, count=100)
     values[:] = np.arange(100.0)
     del values
     for shared, count, expected in ((numbers, 3, 14.0), (block.name, 100, 4950.0)):
         parent_end, child_end = ctx.Pipe()
-        child = ctx.Process(target=sum_when_asked, args=(shared, child_end))
+        child = ctx.Process(target=sum_when_asked, args=(shared, child_end))  # type: ignore[attr-defined]
         child.start()
         numbers[0] = 10.0  # written after the child started: seen by it
         parent_end.send(count)

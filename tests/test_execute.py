@@ -16,7 +16,8 @@ def execute() -> ModuleType:
 
 
 def _stream(name: str, text: str) -> nbformat.NotebookNode:
-    return nbformat.v4.new_output("stream", name=name, text=text)
+    output: nbformat.NotebookNode = nbformat.v4.new_output("stream", name=name, text=text)
+    return output
 
 
 def test_join_streams_joins_only_consecutive_pieces_of_one_stream(execute: ModuleType) -> None:

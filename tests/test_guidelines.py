@@ -21,7 +21,8 @@ METHODS = [
 def test_a_child_reads_nothing_from_its_standard_input(method: str) -> None:
     with multiprocessing.get_context(method).Pool(1) as pool:
         assert pool.apply(g.standard_input_in_child) == ""
-    child = multiprocessing.get_context(method).Process(target=g.standard_input_in_child)
+    child = multiprocessing.get_context(method).Process(  # type: ignore[attr-defined]
+        target=g.standard_input_in_child)
     child.start()
     child.join()
     assert child.exitcode == 0

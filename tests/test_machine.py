@@ -72,7 +72,7 @@ def test_gil_enabled_says_what_the_interpreter_says() -> None:
 def test_best_time_is_the_minimum_of_several_calls(monkeypatch: pytest.MonkeyPatch) -> None:
     # a fake clock: the calls take 3, 1 and 2 seconds
     ticks = iter([0.0, 3.0, 10.0, 11.0, 20.0, 22.0])
-    monkeypatch.setattr(machine.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(machine.time, "perf_counter", lambda: next(ticks))  # type: ignore[attr-defined]
     calls: list[int] = []
     assert machine.best_time(calls.append, 1, repeat=3) == 1.0
     assert calls == [1, 1, 1]

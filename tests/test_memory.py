@@ -89,7 +89,7 @@ def test_each_worker_counts_its_own_tasks(method: str) -> None:
     tasks = 12
     with ctx.Pool(2) as pool:
         reports = pool.map(memory.increment_and_report, [1] * tasks, chunksize=1)
-    final = {}
+    final: dict[int, int] = {}
     for pid, value in reports:
         final[pid] = max(final.get(pid, 0), value)
     assert os.getpid() not in final

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import os
 import pathlib
+from collections.abc import Callable
 
 import nbformat
 import pytest
@@ -18,6 +19,8 @@ from tests import nbplugin
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
+# the run_nbval fixture: pytest with nbval on the given arguments, in a subprocess
+RunNbval = Callable[..., pytest.RunResult]
 
 
 def write_notebook(folder: pathlib.Path, name: str, cells: list[tuple[str, str]]) -> pathlib.Path:
@@ -34,7 +37,7 @@ def write_notebook(folder: pathlib.Path, name: str, cells: list[tuple[str, str]]
 
 
 @pytest.fixture
-def run_nbval(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run_nbval(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> RunNbval:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     monkeypatch.delenv("MPCOURSE_START_METHOD", raising=False)
 
@@ -51,7 +54,7 @@ def run_nbval(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):  # ty
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_a_good_notebook_passes_under_each_start_method(
-    pytester: pytest.Pytester, run_nbval, method: str  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval, method: str
 ) -> None:
     write_notebook(pytester.path, "good.ipynb", [
         ("import multiprocessing\nprint(multiprocessing.get_start_method())", f"{method}\n"),
@@ -66,7 +69,7 @@ def test_a_good_notebook_passes_under_each_start_method(
 
 
 def test_a_changed_output_fails_naming_notebook_and_cell(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     write_notebook(pytester.path, "changed.ipynb", [("print(1)", "1\n"), ("print(3)", "2\n")])
     result = run_nbval("--nbval-current-env")
@@ -75,7 +78,7 @@ def test_a_changed_output_fails_naming_notebook_and_cell(
 
 
 def test_a_failing_cell_fails_naming_notebook_and_cell(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     write_notebook(pytester.path, "broken.ipynb", [("raise ValueError('boom')", "")])
     result = run_nbval("--nbval-current-env")
@@ -84,7 +87,7 @@ def test_a_failing_cell_fails_naming_notebook_and_cell(
 
 
 def test_a_hanging_cell_times_out_naming_notebook_and_cell(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     hang = "import threading\nthreading.Event().wait()"
     write_notebook(pytester.path, "hangs.ipynb", [(hang, "")])
@@ -94,7 +97,7 @@ def test_a_hanging_cell_times_out_naming_notebook_and_cell(
 
 
 def test_a_missing_kernel_fails_naming_the_notebook(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     write_notebook(pytester.path, "nokernel.ipynb", [("print(1)", "1\n")])
     result = run_nbval("--nbval-kernel-name", "no-such-kernel")
@@ -103,7 +106,7 @@ def test_a_missing_kernel_fails_naming_the_notebook(
 
 
 def test_a_leaked_process_fails_naming_it(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     write_notebook(pytester.path, "leaks.ipynb", [(
         "import multiprocessing, mpworkers\n"
@@ -122,7 +125,7 @@ def test_a_leaked_process_fails_naming_it(
 
 
 def test_a_leaked_shared_memory_block_fails_naming_it(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     if not os.path.isdir("/dev/shm"):
         pytest.skip("no /dev/shm on this platform")
@@ -147,7 +150,7 @@ CLAIM = (
 
 
 def test_a_claim_not_met_fails_its_cell_in_strict_mode(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     write_notebook(pytester.path, "claim.ipynb", [
         (CLAIM.format(bound=1.5), "[holds] two is at least 1.5: measured 2.0x\n"),
@@ -164,7 +167,7 @@ def test_a_claim_not_met_fails_its_cell_in_strict_mode(
 
 
 def test_in_report_mode_claims_never_raise(
-    pytester: pytest.Pytester, run_nbval  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval
 ) -> None:
     write_notebook(pytester.path, "claim.ipynb", [
         (CLAIM.format(bound=3),
@@ -200,7 +203,7 @@ INCONCLUSIVE = (
 @pytest.mark.parametrize("mode, n, fails", [("strict", 2, True), ("strict", 1, False),
                                             ("report", 2, False)])
 def test_a_strict_session_of_inconclusive_claims_fails(
-    pytester: pytest.Pytester, run_nbval, mode: str, n: int,  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run_nbval: RunNbval, mode: str, n: int,
     fails: bool,
 ) -> None:
     write_notebook(pytester.path, "busy.ipynb", [(INCONCLUSIVE.format(n=n), "")])

@@ -65,7 +65,7 @@ def test_send_line_checks_queue() -> None:
 def test_send_line_from_four_processes(method: str) -> None:
     ctx = multiprocessing.get_context(method)
     queue = ctx.SimpleQueue()
-    processes = [ctx.Process(target=send_line, args=(queue, n)) for n in range(1, 5)]
+    processes = [ctx.Process(target=send_line, args=(queue, n)) for n in range(1, 5)]  # type: ignore[attr-defined]
     for p in processes:
         p.start()
     received = [queue.get() for _ in processes]
@@ -85,7 +85,7 @@ def test_send_in_turn_follows_the_chain(method: str) -> None:
     for position, number in enumerate(order):
         next_turn = turns[position + 1] if position + 1 < len(order) else None
         processes.append(
-            ctx.Process(target=send_in_turn, args=(queue, number, turns[position], next_turn))
+            ctx.Process(target=send_in_turn, args=(queue, number, turns[position], next_turn))  # type: ignore[attr-defined]
         )
     for p in reversed(processes):
         p.start()
@@ -123,9 +123,9 @@ def test_send_in_turn_waits_at_the_ready_barrier(method: str) -> None:
     ready = ctx.Barrier(3)  # two children and the parent
     turns = [ctx.Event(), ctx.Event()]
     children = [
-        ctx.Process(target=send_in_turn, args=(queue, 1, turns[0], turns[1]),
+        ctx.Process(target=send_in_turn, args=(queue, 1, turns[0], turns[1]),  # type: ignore[attr-defined]
                     kwargs={"work": 1000, "ready": ready}),
-        ctx.Process(target=send_in_turn, args=(queue, 2, turns[1]),
+        ctx.Process(target=send_in_turn, args=(queue, 2, turns[1]),  # type: ignore[attr-defined]
                     kwargs={"work": 1000, "work_first": False, "ready": ready}),
     ]
     turns[0].set()  # child 1 may send as soon as it is past the barrier

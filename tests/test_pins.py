@@ -30,9 +30,18 @@ def test_binder_pins_every_package_and_installs_mpworkers_editable() -> None:
 
 
 def test_constraints_pin_the_tools_for_the_pythons_ci_uses() -> None:
+    # a new release of a linter or of its stubs must not turn a clean clone's CI red
+    stubs = re.findall(r"^(types-[A-Za-z0-9_.-]+)", (ROOT / "requirements-dev.txt").read_text(),
+                       flags=re.MULTILINE)
+    assert stubs
     for version in ("3.11", "3.14"):
         text = (ROOT / "constraints" / f"{version}.txt").read_text()
         names = {line.split("==")[0].lower() for line in text.splitlines()
                  if "==" in line and not line.startswith("#")}
-        for tool in ("ruff", "mypy", "pytest", "nbval", "jupyter-book", "sphinx", "playwright"):
+        for tool in ("ruff", "mypy", "pytest", "nbval", "jupyter-book", "sphinx", "playwright",
+                     *(stub.lower() for stub in stubs)):
             assert tool in names, f"constraints/{version}.txt does not pin {tool}"
+    # and the venv that make lint and make test-unit use is installed with them
+    makefile = (ROOT / "Makefile").read_text()
+    assert 'pins="-c constraints/$$v.txt"' in makefile
+    assert "-r requirements-dev.txt $$pins" in makefile

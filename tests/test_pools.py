@@ -74,7 +74,8 @@ def test_spin_to_checks_arguments(args: tuple[Any, ...], error: type[Exception])
 def test_spin_to_in_child_processes(method: str) -> None:
     ctx = multiprocessing.get_context(method)
     q = ctx.Queue()
-    processes = [ctx.Process(target=spin_to, args=(q, task, 1000)) for task in range(3)]
+    processes = [ctx.Process(target=spin_to, args=(q, task, 1000))  # type: ignore[attr-defined]
+                 for task in range(3)]
     for p in processes:
         p.start()
     results = [q.get(timeout=60) for _ in processes]

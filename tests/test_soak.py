@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 from types import ModuleType
@@ -15,6 +16,7 @@ import pytest
 
 from tests.tool_modules import load_tool
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest">
 <testcase classname="book.01_a.ipynb" name="Cell 3"/>
@@ -34,6 +36,21 @@ def _claims_log(path: pathlib.Path, *records: tuple[str, float | None]) -> pathl
                          "verdict": verdict, "value": value}) for verdict, value in records]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def test_soak_runs_the_notebooks_with_make_test_notebooks_options(soak: ModuleType) -> None:
+    # both read tests/nbval.opts: what make test-notebooks runs is what the soak repeats
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    printed = subprocess.run(
+        ["make", "-s", "--no-print-directory", "--eval",
+         "print-nbval-opts: ; @echo $(NBVAL_OPTS)", "print-nbval-opts"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    assert soak.NBVAL == [*printed.split(), "-q"]
+    assert soak.NBVAL[:2] == ["--nbval", "--nbval-current-env"]
+    sanitize = soak.NBVAL[soak.NBVAL.index("--nbval-sanitize-with") + 1]
+    assert (ROOT / sanitize).is_file()
 
 
 def test_failures_lists_failed_and_errored_items(soak: ModuleType, tmp_path: pathlib.Path) -> None:

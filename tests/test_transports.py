@@ -67,7 +67,7 @@ def test_echo_under_every_start_method(method: str) -> None:
             Echo("Queue", context=context) as sent:
         name = placed.block_name
         assert name is not None and block_exists(name)
-        placed.buffer[:] = memoryview(numbers).cast("B")
+        placed.buffer[:] = numbers.data.cast("B")
         by_queue = sent.round_trip(numbers)
         by_view = placed.view_round_trip(len(numbers), "d")
         assert by_queue == Fingerprint("ndarray", 1_000, 0.0, 999.0)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
-from multiprocessing.pool import MaybeEncodingError
+from multiprocessing.pool import MaybeEncodingError  # type: ignore[attr-defined]
 from typing import Any
 
 import pytest
@@ -145,7 +145,7 @@ def test_executor_sends_system_exit_back() -> None:
 
 
 def test_pool_loses_the_tasks_of_dead_workers_and_replaces_them(ctx: BaseContext) -> None:
-    with ctx.Pool(1) as pool:  # type: ignore[attr-defined]
+    with ctx.Pool(1) as pool:
         exited = pool.apply_async(worker_failures.raise_system_exit, (3,))
         killed = pool.apply_async(worker_failures.exit_now, (1,))
         assert pool.apply_async(worker_failures.square_or_exit, (3,)).get(timeout=60) == 9
@@ -171,7 +171,7 @@ def test_lazy_squares_validates() -> None:
 
 
 def test_an_unpicklable_result_comes_back_as_an_error(ctx: BaseContext) -> None:
-    with ctx.Pool(1) as pool:  # type: ignore[attr-defined]
+    with ctx.Pool(1) as pool:
         with pytest.raises(MaybeEncodingError, match="cannot pickle 'generator' object"):
             pool.apply_async(worker_failures.lazy_squares, (3,)).get(timeout=60)
         assert pool.apply_async(worker_failures.square_or_exit, (3,)).get(timeout=60) == 9
@@ -274,12 +274,12 @@ def test_logged_task_validates() -> None:
 
 
 def test_every_record_of_every_worker_reaches_one_listener(ctx: BaseContext) -> None:
-    records = ctx.Queue()  # type: ignore[attr-defined]
+    records = ctx.Queue()
     keep = _Keep()
     listener = logging.handlers.QueueListener(records, keep)
     listener.start()
     try:
-        with ctx.Pool(2, initializer=worker_failures.log_to_queue,  # type: ignore[attr-defined]
+        with ctx.Pool(2, initializer=worker_failures.log_to_queue,
                       initargs=(records,)) as pool:
             assert pool.map_async(worker_failures.logged_task, range(10), chunksize=1).get(
                 timeout=60) == [x * x for x in range(10)]
@@ -313,7 +313,7 @@ def test_leak_validates() -> None:
 def test_maxtasksperchild_bounds_what_a_leaking_worker_keeps(ctx: BaseContext) -> None:
     # a forked worker starts with what this process has kept (other tests leak a little)
     inherited = worker_failures.leak(0)[1] if ctx.get_start_method() == "fork" else 0
-    with ctx.Pool(1, maxtasksperchild=2) as pool:  # type: ignore[attr-defined]
+    with ctx.Pool(1, maxtasksperchild=2) as pool:
         outcomes = pool.map_async(worker_failures.leak, [4] * 6, chunksize=1).get(timeout=60)
     assert len({pid for pid, _ in outcomes}) == 3
     assert max(kept for _, kept in outcomes) == inherited + 8 * 1024

@@ -41,9 +41,12 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Error, ViewportSize
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,8 +55,8 @@ from mpworkers.lab.machine import usable_cores  # noqa: E402
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SEARCH_WORD = "forkserver"
 CHAPTER_FOR_KEYBOARD = "01_what_is_multiprocessing.html"
 ID = re.compile(r'\sid="([^"]+)"')
@@ -292,9 +295,16 @@ def check_share(pages: list[pathlib.Path], *, root: pathlib.Path, base: str, axe
 
             context.route("**/*", route)
             page = context.new_page()
-            page.on("console", lambda m, e=errors: e.append(m.text)
-                    if m.type == "error" else None)
-            page.on("pageerror", lambda exc, e=errors: e.append(f"uncaught: {exc}"))
+
+            def on_console(message: ConsoleMessage, errors: list[str] = errors) -> None:
+                if message.type == "error":
+                    errors.append(message.text)
+
+            def on_pageerror(exc: Error, errors: list[str] = errors) -> None:
+                errors.append(f"uncaught: {exc}")
+
+            page.on("console", on_console)
+            page.on("pageerror", on_pageerror)
             for path in pages:
                 name = str(path.relative_to(root))
                 url = path.as_uri() if mode == "file" else base + name

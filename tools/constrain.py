@@ -27,6 +27,7 @@ import pathlib
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,8 +103,8 @@ def remove_cgroup(folder: pathlib.Path) -> None:
     print(f"constrain: could not remove {folder}", file=sys.stderr)
 
 
-def run(command: list[str], preexec: object = None) -> int:
-    child = subprocess.Popen(command, preexec_fn=preexec)  # type: ignore[arg-type]  # noqa: PLW1509
+def run(command: list[str], preexec: Callable[[], object] | None = None) -> int:
+    child = subprocess.Popen(command, preexec_fn=preexec)  # noqa: PLW1509
     try:
         return child.wait()
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ import time
 
 import ipykernel.kernelspec
 import nbformat
-from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
@@ -39,7 +39,7 @@ LANGUAGE_INFO = {
 class ThisEnvironment(KernelSpecManager):
     """Always start the kernel with this interpreter, whatever kernels are installed."""
 
-    def get_kernel_spec(self, kernel_name: str):  # type: ignore[no-untyped-def]
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         return self.kernel_spec_class(
             resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict()
         )

@@ -95,7 +95,7 @@ def chapter(title: str, stem: str) -> nbformat.NotebookNode:
         new_markdown_cell(f"{sections['## Further reading']}\n\n"
                           "- TODO: the official documentation sections that go deeper."),
     ]
-    nb = new_notebook(cells=cells)
+    nb: nbformat.NotebookNode = new_notebook(cells=cells)
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     return nb
 

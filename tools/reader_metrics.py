@@ -238,8 +238,8 @@ def measure(book: Path) -> list[Figures]:
                 continue
             fig.strings += _strings_with_programs(text)
             shown_here |= _shown_objects(cell)
-            names = _names_used(text)
-            used |= names
+            cell_names = _names_used(text)
+            used |= cell_names
             code_out, other_out = _output_lines(cell)
             fig.code_lines += code_out
             fig.output_lines += other_out
@@ -247,7 +247,7 @@ def measure(book: Path) -> list[Figures]:
                 continue
             fig.cells += 1
             fig.code_lines += len(text.splitlines())
-            if names & kit_names or "mpworkers.lab" in text:
+            if cell_names & kit_names or "mpworkers.lab" in text:
                 fig.kit += 1
         fig.unshown = sorted(n for n in workers if n in used and n not in shown_before | shown_here)
         shown_before |= shown_here

@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import pathlib
+import shlex
 import signal
 import subprocess
 import sys
@@ -30,8 +31,9 @@ import time
 import xml.etree.ElementTree as ET
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg",
-         "--nbval-cell-timeout", "50", "-p", "no:randomly", "-q"]
+# make test-notebooks' options (its NBVAL_OPTS reads the same file), quieter
+NBVAL = [*shlex.split((ROOT / "tests" / "nbval.opts").read_text(encoding="utf-8"),
+                      comments=True), "-q"]
 
 
 def failures(junit: pathlib.Path) -> list[str]:
