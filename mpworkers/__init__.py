@@ -36,6 +36,8 @@ Submodules:
   memory, the resource tracker (chapter 10).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
   processes; one process per call (chapter 11).
+* :mod:`mpworkers.recipes` - a pandas DataFrame chunk's task, shared by a recipe's program
+  and the cell that measures it (chapter 17).
 """
 
 from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami
