@@ -18,7 +18,7 @@ def add_distance(chunk: Any) -> Any:
     """Return a copy of ``chunk`` with a column ``distance``: ``sqrt(x**2 + y**2)``, row by row.
 
     The per-row Python work that is worth a pool: each chunk of a
-    :class:`pandas.DataFrame` with columns ``x`` and ``y`` is one task.
+    ``pandas.DataFrame`` with columns ``x`` and ``y`` is one task.
 
     >>> add_distance(pd.DataFrame({"x": [3.0], "y": [4.0]}))["distance"].tolist()
     [5.0]
