@@ -36,6 +36,8 @@ Submodules:
   payload size (chapter 10).
 * :mod:`mpworkers.coordination` - locks, semaphores, events, conditions and barriers between
   processes; the target that sends a process's result back (chapter 11).
+* :mod:`mpworkers.recipes` - a pandas DataFrame chunk's task, shared by a recipe's program
+  and the cell that measures it (chapter 17).
 """
 
 from mpworkers.basics import noop, report_to, square, square_to, wait_for, whoami
