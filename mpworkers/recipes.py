@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 
 def add_distance(chunk: Any) -> Any:
