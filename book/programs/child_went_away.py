@@ -1,7 +1,8 @@
-"""EOFError and BrokenPipeError: the process at the other end went away."""
+"""EOFError, ConnectionResetError, BrokenPipeError: the process at the other end went away."""
 
 import multiprocessing
 import os
+from multiprocessing.connection import Client, Listener
 
 
 def close_without_answering(connection):
@@ -10,6 +11,12 @@ def close_without_answering(connection):
 
 def die_without_answering(connection):
     os._exit(3)  # as a crash would: no clean-up, no answer
+
+
+def die_with_a_message_unread(address):
+    connection = Client(address)
+    connection.poll(10)  # wait until the parent's message has arrived, and do not read it
+    os._exit(3)
 
 
 if __name__ == "__main__":
@@ -24,6 +31,19 @@ if __name__ == "__main__":
             print(f"{target.__name__}: recv() raised {type(error).__name__}")
         child.join()
         print(f"  the child's exit code: {child.exitcode}")
+
+    # over a socket, a process that dies with a message unread resets the connection
+    with Listener(("127.0.0.1", 0)) as listener:
+        child = multiprocessing.Process(target=die_with_a_message_unread,
+                                        args=(listener.address,))
+        child.start()
+        with listener.accept() as connection:
+            connection.send("a task")
+            try:
+                connection.recv()
+            except ConnectionResetError as error:
+                print(f"a socket's other end died: recv() raised {type(error).__name__}: {error}")
+        child.join()
 
     manager = multiprocessing.Manager()
     shared = manager.list([1])
