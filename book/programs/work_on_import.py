@@ -3,7 +3,8 @@
 import multiprocessing
 
 WHO = "the parent" if __name__ == "__main__" else "a child"
-print(f"loading the data in {WHO}", flush=True)
+# the whole line in one write: two children print it at the same moment
+print(f"loading the data in {WHO}\n", end="", flush=True)
 DATA = [n * n for n in range(200_000)]  # slow work on import, and only the parent needs it
 
 
