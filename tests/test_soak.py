@@ -129,3 +129,30 @@ def _group_of(process: psutil.Process) -> int | None:
         return os.getpgid(process.pid)
     except (ProcessLookupError, PermissionError):
         return None
+
+
+def test_end_tree_ends_descendants_in_other_sessions(soak: ModuleType) -> None:
+    # a child that starts a grandchild in a session of its own, as jupyter_client
+    # starts a kernel, then waits; the grandchild waits too
+    script = (
+        "import subprocess, sys\n"
+        "g = subprocess.Popen([sys.executable, '-c', 'import sys; sys.stdin.read()'],\n"
+        "                     stdin=subprocess.PIPE, start_new_session=True)\n"
+        "print(g.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True, start_new_session=True) as child:
+        assert child.stdout is not None
+        grandchild = psutil.Process(int(child.stdout.readline()))
+        parent = psutil.Process(child.pid)
+        assert grandchild.ppid() == child.pid
+        assert os.getsid(grandchild.pid) != os.getsid(child.pid)
+        soak.end_tree(child.pid, timeout=10)  # it waits for both (and reaps the child)
+        assert not parent.is_running() and not grandchild.is_running()
+
+
+def test_end_tree_of_a_finished_process_does_nothing(soak: ModuleType) -> None:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    soak.end_tree(finished.pid)  # reaped, so no such process: returns quietly

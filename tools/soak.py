@@ -20,7 +20,6 @@ import argparse
 import collections
 import contextlib
 import json
-import os
 import pathlib
 import shlex
 import signal
@@ -93,21 +92,39 @@ class Tally:
             print(f"  {key}: {shown}{span}")
 
 
+def end_tree(pid: int, timeout: float = 10.0) -> None:
+    """End process ``pid`` and all its descendants, whatever session each runs in.
+
+    Killing pytest's process group is not enough: jupyter_client starts each
+    kernel in a session of its own, and a kernel's pool workers would be left
+    waiting, adopted by init. The tree is read first, since children whose
+    parent has died no longer show as its children.
+    """
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for proc in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    _, alive = psutil.wait_procs(tree, timeout=timeout)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=timeout)
+
+
 def run_pytest(command: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run one suite in its own process group; on an interrupt, end the whole group."""
+    """Run one suite in its own process group; on an interrupt, end it and all it started."""
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, start_new_session=True) as proc:
         try:
             out, _ = proc.communicate()
         except BaseException:
-            # pytest and the kernels and workers it started
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+            end_tree(proc.pid)  # pytest, its kernels and their workers
             raise
     return subprocess.CompletedProcess(command, proc.returncode, out, "")
 
