@@ -6,3 +6,19 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.removeAttribute("aria-label");
   });
 });
+
+// A code block or output that scrolls sideways must be reachable with Tab
+// (axe's scrollable-region-focusable, WCAG 2.1.1). The theme marks them on
+// load and 300 ms after a resize, but a web font that loads after the page
+// can make a block overflow later: mark them again then, and on every resize.
+function markScrollableBlocks() {
+  document.querySelectorAll("pre, .cell_output > .output").forEach((block) => {
+    if (block.scrollWidth > block.clientWidth || block.scrollHeight > block.clientHeight) {
+      block.tabIndex = 0;
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.fonts.ready.then(markScrollableBlocks);
+  window.addEventListener("resize", markScrollableBlocks);
+});

@@ -142,6 +142,10 @@ def accessibility(page: Any, axe: str) -> list[str]:
 
     It changes the page (see SAMPLE_TOKENS): run it last.
     """
+    # the page's own scripts first: its fonts loaded, and two frames drawn, so
+    # that what runs on load or on a resize (marking scrolling blocks) has run
+    page.evaluate("() => document.fonts.ready.then(() => new Promise("
+                  "r => requestAnimationFrame(() => requestAnimationFrame(r))))")
     page.evaluate(SAMPLE_TOKENS)
     page.add_script_tag(content=axe)
     return [f"{v['id']} ({v['impact']}) at {v['targets']}"
