@@ -154,18 +154,31 @@ def accessibility(page: Any, axe: str) -> list[str]:
 
 def check_page(page: Any, url: str, name: str, root: pathlib.Path, base: str,
                problems: Problems, errors: list[str], requests: list[str]) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
     errors.clear()
     requests.clear()
-    page.goto(url)
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(100)  # let deferred scripts report their errors
+    for attempt in (1, 2):
+        page.goto(url)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(100)  # let deferred scripts report their errors
+        try:
+            images = page.evaluate(
+                "() => [...document.images].map(i => [i.src, i.complete && i.naturalWidth > 0,"
+                " i.alt])")
+            break
+        except PlaywrightError as failure:
+            # once, on a loaded CI machine, a navigation this check did not start
+            # destroyed the page while it was read: load the page again, once
+            if attempt == 2 or "Execution context was destroyed" not in str(failure):
+                raise
+            errors.clear()
+            requests.clear()
     for error in errors:
         problems.add(name, "console error", error)
     for request in requests:
         problems.add(name, "request leaving the machine", request)
-    for src, loaded, alt in page.evaluate(
-        "() => [...document.images].map(i => [i.src, i.complete && i.naturalWidth > 0, i.alt])"
-    ):
+    for src, loaded, alt in images:
         if not loaded:
             problems.add(name, "image not loaded", src)
         if not alt.strip():
