@@ -477,10 +477,11 @@ def test_the_line_gives_the_tries_and_their_range(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
 def test_capacity_on_one_cpus_worth_reads_as_starved() -> None:
     # two threads pinned to one CPU get at most one CPU's worth, whatever the machine
-    # has: a claim needing 2 CPUs must count such a try as starved
+    # has: a claim needing 2 CPUs must count such a try as starved (the least of three
+    # probes, since other load on that CPU during the one-thread run can inflate one)
     code = ("import os\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
             "from mpworkers.lab.claims import parallel_capacity\n"
-            "print(parallel_capacity(2, rounds=5))\n")
+            "print(min(parallel_capacity(2, rounds=5) for _ in range(3)))\n")
     done = run_script(code)
     assert done.returncode == 0, done.stderr
     assert 0 < float(done.stdout) < claims.CAPACITY_SHARE * 2
